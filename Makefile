@@ -1,0 +1,50 @@
+# Handbill: `make run` serves the app on http://127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run serve test test-sqlite test-postgres bench setup system system-test db clean
+
+run: setup db
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+serve: setup db
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 app:app
+
+test: setup system-test
+	$(BIN)/python -m pytest -q
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+	  echo "PostgreSQL reachable: running the database tests against it"; \
+	  HANDBILL_TEST_DB="$(PG_TEST_URL)" $(BIN)/python -m pytest -q -m db; \
+	else echo "PostgreSQL not reachable at $(PG_TEST_URL): database tests ran on SQLite only"; fi
+
+bench: setup db
+	$(BIN)/python bench/run.py
+
+setup: $(STAMP) system instance/secret_key
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+system:
+	@scripts/system-deps.sh run
+
+system-test:
+	@scripts/system-deps.sh test
+
+instance/secret_key:
+	mkdir -p instance
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > instance/secret_key
+	chmod 600 instance/secret_key
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) library load
+
+clean:
+	rm -rf $(VENV) .pytest_cache

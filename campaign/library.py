@@ -1,0 +1,175 @@
+"""Loading the curated library (sources, themes, quotations) from the reviewed data files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from . import quotes, sources
+from .db import db
+from .models import Quote, Source, Theme
+
+
+class LibraryError(ValueError):
+    """The library files are invalid; ``errors`` lists each problem with file, line and field."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class LoadReport:
+    sources: int = 0
+    themes: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_local_edits: list[str] = field(default_factory=list)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line each mapping starts on (``__line__``)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def read_yaml(path: Path, *, lines: bool = False):
+    """Parse a YAML data file; errors name the file and line."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader if lines else yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise LibraryError([f"{path.name}:{mark.line + 1 if mark else '?'}: not valid YAML: {exc.problem}"]) from None
+    except OSError as exc:
+        raise LibraryError([f"{path}: cannot read: {exc.strerror}"]) from None
+
+
+def store_source(meta: sources.SourceMeta, text: str, *, replace_ok: bool = False) -> tuple[Source, bool]:
+    """Parse, check and store a source text; an existing slug must hold the identical text."""
+    parsed = sources.parse(text, meta.speakers)
+    sources.check_speakers(meta, parsed)
+    meta_dict = meta.as_dict()
+    meta_dict["speakers"] = dict(parsed.speakers)
+    existing = db.session.scalar(select(Source).where(Source.slug == meta.slug))
+    digest = sources.digest(text)
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise sources.SourceFormatError(
+                f"a different text is already stored as {meta.slug!r}; sources are never changed once "
+                "quotations stand on them — import it under a new slug", field_name="slug")
+        if not replace_ok:
+            raise sources.SourceFormatError(f"{meta.slug!r} is already in the library", field_name="slug")
+        source, created = existing, False
+    else:
+        source, created = Source(slug=meta.slug, text=text, sha256=digest), True
+    source.title, source.interviewee, source.publisher = meta.title, meta.interviewee, meta.publisher
+    source.published, source.url, source.meta = meta.published, meta.url, meta_dict
+    db.session.add(source)
+    db.session.flush()
+    return source, created
+
+
+def load(library_dir: str | Path) -> LoadReport:
+    """Load every source, theme and curated quotation; all or nothing, idempotent."""
+    root = Path(library_dir)
+    report = LoadReport()
+    errors: list[str] = []
+    try:
+        for text_path in sorted((root / "sources").glob("*.txt")):
+            try:
+                meta, text = sources.read_source_files(text_path)
+                store_source(meta, text, replace_ok=True)
+                report.sources += 1
+            except (sources.SourceFormatError, OSError) as exc:
+                errors.append(f"sources/{text_path.name}: {exc}")
+        if errors:
+            raise LibraryError(errors)
+        _load_themes(root / "themes.yaml", report, errors)
+        if errors:
+            raise LibraryError(errors)
+        _load_quotes(root / "quotes.yaml", report, errors)
+        if errors:
+            raise LibraryError(errors)
+        quotes.reindex()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _load_themes(path: Path, report: LoadReport, errors: list[str]) -> None:
+    data = read_yaml(path, lines=True) or []
+    if not isinstance(data, list):
+        errors.append(f"{path.name}: expected a list of themes")
+        return
+    seen = set()
+    for position, item in enumerate(data):
+        line = item.get("__line__", "?") if isinstance(item, dict) else "?"
+        if not isinstance(item, dict) or not quotes.SLUG.fullmatch(str(item.get("id", ""))) or not item.get("name"):
+            errors.append(f"{path.name}:{line}: each theme needs an id (slug) and a name")
+            continue
+        if item["id"] in seen:
+            errors.append(f"{path.name}:{line}: id: duplicate theme {item['id']!r}")
+        seen.add(item["id"])
+        theme = db.session.get(Theme, item["id"]) or Theme(id=item["id"])
+        theme.name, theme.description, theme.position = item["name"], item.get("description", ""), position
+        db.session.add(theme)
+        report.themes += 1
+    db.session.flush()
+
+
+QUOTE_FIELDS = {"id", "source", "speaker", "anchor", "text", "themes", "context"}
+
+
+def _load_quotes(path: Path, report: LoadReport, errors: list[str]) -> None:
+    data = read_yaml(path, lines=True) or []
+    if not isinstance(data, list):
+        errors.append(f"{path.name}: expected a list of quotations")
+        return
+    seen = set()
+    for position, item in enumerate(data):
+        line = item.get("__line__", "?") if isinstance(item, dict) else "?"
+        where = f"{path.name}:{line}"
+        if not isinstance(item, dict):
+            errors.append(f"{where}: expected a mapping with {', '.join(sorted(QUOTE_FIELDS))}")
+            continue
+        unknown = sorted(set(item) - QUOTE_FIELDS - {"__line__"})
+        missing = sorted({"id", "source", "speaker", "text", "themes"} - set(item))
+        if unknown or missing:
+            errors.append(f"{where}: " + "; ".join(
+                ([f"unknown field(s) {', '.join(unknown)}"] if unknown else [])
+                + ([f"missing field(s) {', '.join(missing)}"] if missing else [])))
+            continue
+        qid = str(item["id"])
+        if qid in seen:
+            errors.append(f"{where}: id: duplicate quotation {qid!r}")
+            continue
+        seen.add(qid)
+        themes = item["themes"] if isinstance(item["themes"], list) else [item["themes"]]
+        data_in = quotes.QuoteInput(id=qid, source=str(item["source"]), speaker=str(item["speaker"]),
+                                    text=str(item["text"]), themes=[str(t) for t in themes],
+                                    context=str(item.get("context") or ""), anchor=item.get("anchor"))
+        existing = db.session.get(Quote, qid)
+        if existing is not None and existing.edited:
+            report.kept_local_edits.append(qid)
+            continue
+        try:
+            before = existing.as_dict() if existing is not None else None
+            quote = quotes.save(data_in, existing, curated=True)
+            quote.position = position
+        except quotes.QuoteError as exc:
+            errors.append(f"{where}: quote {qid!r}: {exc}")
+            continue
+        if before is None:
+            report.created += 1
+        elif before != quote.as_dict():
+            report.updated += 1
+        else:
+            report.unchanged += 1

@@ -1,0 +1,30 @@
+"""The start page and the language switch."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..db import db
+from ..models import Quote, Source
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    """What Handbill is for, with the library at a glance."""
+    featured = db.session.scalars(select(Quote).order_by(Quote.position).limit(3)).all()
+    return render_template("home.html", featured=featured,
+                           quote_count=db.session.scalar(select(func.count(Quote.id))),
+                           sources=db.session.scalars(select(Source).order_by(Source.slug)).all())
+
+
+@bp.post("/language")
+def language():
+    """Remember the chosen interface language in a plain preference cookie."""
+    lang = request.form.get("lang", "")
+    target = request.form.get("next") or url_for("home.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    response = redirect(target)
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,117 @@
+"""Browse, search, create and edit quotations."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import quotes
+from ..db import db
+from ..models import Quote, Source
+
+bp = Blueprint("quotes", __name__, url_prefix="/quotes")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class QuoteForm(FlaskForm):
+    """A quotation: verbatim text, who said it, what it is about, and our one-line context."""
+
+    id = StringField(_l("Id (used in links and file names)"), validators=[DataRequired(), Length(max=80)])
+    source = SelectField(_l("Source"), validators=[DataRequired()])
+    speaker = SelectField(_l("Speaker"), validators=[DataRequired()])
+    text = TextAreaField(_l("Text, word for word (mark cuts with […])"), validators=[DataRequired(), Length(max=2000)])
+    themes = MultiCheckboxField(_l("Themes (one to three)"))
+    context = StringField(_l("Context note (ours, one line)"), validators=[Length(max=300)])
+
+    def fill_choices(self):
+        all_sources = db.session.scalars(select(Source).order_by(Source.slug)).all()
+        self.source.choices = [(s.slug, s.title) for s in all_sources]
+        names = sorted({name for s in all_sources for name in quotes.parsed(s).speakers.values()})
+        self.speaker.choices = [(n, n) for n in names]
+        self.themes.choices = [(t.id, t.name) for t in quotes.themes()]
+
+    def to_input(self) -> quotes.QuoteInput:
+        return quotes.QuoteInput(id=self.id.data.strip(), source=self.source.data, speaker=self.speaker.data,
+                                 text=self.text.data, themes=list(self.themes.data or []),
+                                 context=self.context.data or "")
+
+
+@bp.get("/")
+def index():
+    """Search the library; filter by theme and speaker."""
+    q = request.args.get("q", "").strip()[:200]
+    theme = request.args.get("theme") or None
+    speaker = request.args.get("speaker") or None
+    found = quotes.search(q, theme, speaker)
+    for quote in found:
+        quotes.verify(quote)
+    return render_template("quotes/index.html", quotes=found, q=q, theme=theme, speaker=speaker,
+                           themes=quotes.themes(), speakers=quotes.speakers())
+
+
+def _save(form: QuoteForm, existing: Quote | None):
+    """Validate and store; on error put the message on the named field and answer 422."""
+    try:
+        quote = quotes.save(form.to_input(), existing)
+        db.session.commit()
+    except quotes.QuoteError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field, None) or form.text
+        target.errors = list(target.errors) + [exc.message]
+        return None
+    return quote
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Create a quotation (the reader page pre-fills it from a text selection)."""
+    form = QuoteForm()
+    form.fill_choices()
+    if request.method == "GET":
+        form.source.data = request.args.get("source") or (form.source.choices[0][0] if form.source.choices else None)
+        form.speaker.data = request.args.get("speaker")
+        form.text.data = request.args.get("text", "")[:2000]
+    if form.validate_on_submit():
+        quote = _save(form, None)
+        if quote is not None:
+            flash(_("Saved: the quotation is verbatim."))
+            return redirect(url_for("quotes.detail", quote_id=quote.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("quotes/form.html", form=form, quote=None), status
+
+
+@bp.route("/<quote_id>/edit", methods=["GET", "POST"])
+def edit(quote_id):
+    """Edit a quotation; the verbatim guard runs before anything is stored."""
+    quote = db.session.get(Quote, quote_id) or abort(404)
+    form = QuoteForm(obj=None)
+    form.fill_choices()
+    if request.method == "GET":
+        form.id.data, form.source.data, form.speaker.data = quote.id, quote.source.slug, quote.speaker
+        form.text.data, form.themes.data, form.context.data = quote.text, quote.theme_ids, quote.context
+    if form.validate_on_submit():
+        if form.id.data.strip() != quote.id:
+            form.id.errors = [_("The id of an existing quotation cannot change (links and files use it).")]
+        elif _save(form, quote) is not None:
+            flash(_("Saved: the quotation is verbatim."))
+            return redirect(url_for("quotes.detail", quote_id=quote.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("quotes/form.html", form=form, quote=quote), status
+
+
+@bp.get("/<quote_id>")
+def detail(quote_id):
+    """A quotation's permalink: the words, the speaker, and the paragraph they stand in."""
+    quote = quotes.get_verified(quote_id) or abort(404)
+    parsed = quotes.parsed(quote.source)
+    paragraph = parsed.paragraph(quote.anchor)
+    runs = quotes.highlight(paragraph, [quote]) if paragraph else []
+    return render_template("quotes/detail.html", quote=quote, paragraph=paragraph, runs=runs)

@@ -1,0 +1,191 @@
+"""Shared fixtures: an app on a fresh copy of the migrated, loaded library database.
+
+SQLite by default; set HANDBILL_TEST_DB to a PostgreSQL URL to run against that server
+(each test gets its own database cloned from a template built once per run).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from campaign import create_app
+from campaign.db import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("HANDBILL_TEST_DB", "")
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "BASE_URL": "http://handbill.test",
+}
+
+
+def _build(uri: str, instance: Path) -> None:
+    """Migrate and load the curated library into an empty database."""
+    from flask_migrate import upgrade
+
+    from campaign import library
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "CACHE_DIR": str(instance / "cache")})
+    with app.app_context():
+        upgrade(directory=app.config["MIGRATIONS_DIR"])
+        library.load(app.config["LIBRARY_DIR"])
+        db.engine.dispose()
+
+
+class _Postgres:
+    """Creates and drops databases on the test server."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.url = url
+        self.template = f"handbill_tpl_{uuid.uuid4().hex[:8]}"
+
+    def _admin(self, sql: str) -> None:
+        with self.psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def uri(self, name: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return self.uri(name)
+
+    def drop(self, name: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory):
+    """The template database every test copies: ('sqlite', path) or ('postgresql', server)."""
+    instance = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        pg = _Postgres(PG_URL)
+        _build(pg.create(pg.template), instance)
+        yield "postgresql", pg
+        pg.drop(pg.template)
+    else:
+        path = instance / "template.sqlite3"
+        _build(f"sqlite:///{path}", instance)
+        yield "sqlite", path
+
+
+@pytest.fixture
+def database_uri(backend, tmp_path):
+    """A fresh database holding the loaded library, for one test."""
+    kind, where = backend
+    if kind == "sqlite":
+        copy = tmp_path / "handbill.sqlite3"
+        shutil.copyfile(where, copy)
+        yield f"sqlite:///{copy}"
+    else:
+        name = f"handbill_t_{uuid.uuid4().hex[:10]}"
+        uri = where.create(name, template=where.template)
+        yield uri
+        where.drop(name)
+
+
+@pytest.fixture
+def make_app(database_uri, tmp_path):
+    """Build an app on this test's database with extra configuration."""
+    apps = []
+
+    def factory(**config):
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri,
+                          "CACHE_DIR": str(tmp_path / "cache"), **config})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# -- a real server and a real browser -----------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app served over HTTP on a loopback port, for the browser tests."""
+    from werkzeug.serving import make_server
+
+    port = _free_port()
+    app = make_app(BASE_URL=f"http://127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: `make test` installs it with scripts/system-deps.sh test")
+        pytest.skip("Chromium is not installed (run scripts/system-deps.sh test)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A browser page that records every request it makes (to prove nothing leaves the server)."""
+    context = browser.new_context(base_url=live_server, accept_downloads=True)
+    pg = context.new_page()
+    pg.requests_seen = []
+    pg.on("request", lambda request: pg.requests_seen.append(request.url))
+    yield pg
+    context.close()
+
+
+def assert_same_origin(page, origin: str) -> None:
+    """Every request the page made went to the app itself."""
+    foreign = [u for u in page.requests_seen if not (u.startswith(origin + "/") or u.startswith(("data:", "blob:")))]
+    assert not foreign, f"requests left the server: {foreign}"
