@@ -1,4 +1,16 @@
 """Thin request handlers, one module per capability."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+# Main navigation; an entry shows once its capability's blueprint is registered.
+NAV = [
+    ("quotes.index", _l("Quotations")),
+    ("sources.index", _l("Sources")),
+    ("leaflets.new", _l("Leaflets")),
+    ("cards.index", _l("Quote cards")),
+    ("packs.new", _l("Reading packs")),
+    ("groups.index", _l("Study groups")),
+]
 
 
 def register(app):
@@ -7,3 +19,7 @@ def register(app):
 
     for module in (home, sources, quotes, api):
         app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def navigation():
+        return {"nav": [(e, label) for e, label in NAV if e in current_app.view_functions]}
