@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from . import quotes, sources
 from .db import db
-from .models import Quote, Source, Theme
+from .models import Question, Quote, Source, Theme
 
 
 class LibraryError(ValueError):
@@ -28,6 +28,7 @@ class LoadReport:
     updated: int = 0
     unchanged: int = 0
     kept_local_edits: list[str] = field(default_factory=list)
+    questions: int = 0
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -94,6 +95,8 @@ def load(library_dir: str | Path) -> LoadReport:
         if errors:
             raise LibraryError(errors)
         _load_quotes(root / "quotes.yaml", report, errors)
+        if (root / "questions.yaml").exists():
+            _load_questions(root / "questions.yaml", report, errors)
         if errors:
             raise LibraryError(errors)
         quotes.reindex()
@@ -173,3 +176,30 @@ def _load_quotes(path: Path, report: LoadReport, errors: list[str]) -> None:
             report.updated += 1
         else:
             report.unchanged += 1
+
+
+def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
+    """Curated questions per theme; a theme whose questions were edited here keeps the local version."""
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        errors.append(f"{path.name}: expected a mapping of theme id to a list of questions")
+        return
+    for theme_id, items in data.items():
+        if db.session.get(Theme, theme_id) is None:
+            errors.append(f"{path.name}: {theme_id}: unknown theme")
+            continue
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            errors.append(f"{path.name}: {theme_id}: expected a list of questions (text)")
+            continue
+        existing = list(db.session.scalars(select(Question).where(Question.theme_id == theme_id)
+                                           .order_by(Question.position)))
+        if any(q.edited for q in existing):
+            report.kept_local_edits.append(f"questions:{theme_id}")
+            continue
+        for q in existing:
+            db.session.delete(q)
+        for position, text in enumerate(items):
+            db.session.add(Question(theme_id=theme_id, position=position, text=" ".join(text.split()),
+                                    status="reviewed", curated=True))
+            report.questions += 1
+    db.session.flush()

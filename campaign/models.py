@@ -79,3 +79,19 @@ class Quote(db.Model):
         return {"id": self.id, "speaker": self.speaker, "text": self.text, "themes": self.theme_ids,
                 "source": self.source.slug, "anchor": self.anchor, "start": self.start, "end": self.end,
                 "context": self.context, "source_title": self.source.title, "source_url": self.source.url}
+
+
+class Question(db.Model):
+    """A discussion question for reading groups, written by us, per theme; reviewed like quotations."""
+
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="reviewed")  # draft | reviewed
+    curated: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    theme: Mapped[Theme] = relationship()

@@ -9,6 +9,7 @@ QR code) and refuses everything else.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -166,3 +167,24 @@ def pdf_to_png(pdf: bytes, page: int = 0, *, width: int | None = None, scale: fl
         return out.getvalue()
     finally:
         doc.close()
+
+
+def cached_bytes(cache_dir: str | Path | None, key: str, produce, suffix: str = ".bin") -> tuple[bytes, bool]:
+    """Return ``(bytes, hit)``: the cached output for ``key``, or ``produce()`` stored under it.
+
+    Files are written atomically (temp file + rename) so concurrent workers never read half a file.
+    """
+    if cache_dir is None:
+        return produce(), False
+    folder = Path(cache_dir) / key[:2]
+    path = folder / (key + suffix)
+    try:
+        return path.read_bytes(), True
+    except FileNotFoundError:
+        pass
+    data = produce()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return data, False
