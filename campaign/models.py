@@ -95,3 +95,24 @@ class Question(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     theme: Mapped[Theme] = relationship()
+
+
+class QuoteTranslation(db.Model):
+    """A translation of one quotation, always tied to its original, with who translated it and its review."""
+
+    __tablename__ = "quote_translations"
+    __table_args__ = (db.UniqueConstraint("quote_id", "lang"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    translator: Mapped[str] = mapped_column(String(200))  # a name, or "machine draft"
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | reviewed
+    reviewer: Mapped[str] = mapped_column(String(200), default="")
+    translated_on: Mapped[datetime | None] = mapped_column(Date, nullable=True)
+    original_sha256: Mapped[str] = mapped_column(String(64))  # the original text this translates
+    curated: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    quote: Mapped[Quote] = relationship(backref=db.backref("translations", cascade="all, delete-orphan"))
