@@ -12,12 +12,14 @@ import hashlib
 import os
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
@@ -84,11 +86,23 @@ class AssetFetcher(URLFetcher):
         raise RefusedURL(f"refused {url!r}: {why}")
 
 
+PAGE_VALUE = re.compile(r"[A-Za-z0-9 .%-]{1,40}")
+
+
+def page_value(value) -> Markup:
+    """A CSS page size/bleed/marks/margin value: plain words and lengths only, never free text."""
+    text = str(value).strip()
+    if not PAGE_VALUE.fullmatch(text):
+        raise RenderError(f"not a page geometry value: {text[:40]!r}")
+    return Markup(text)
+
+
 def environment(translations=None) -> jinja2.Environment:
     """The print templates' Jinja environment: autoescaped, strict about undefined names."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
     env.filters["emphasis"] = emphasis
+    env.filters["page_value"] = page_value
     if translations is None:
         env.install_null_translations(newstyle=True)
     else:
