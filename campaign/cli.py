@@ -110,10 +110,11 @@ def quotes_check():
 
 @quotes_cli.command("export")
 @click.option("--indent", type=int, default=2, show_default=True)
-def quotes_export(indent):
+@click.option("--drafts", is_flag=True, help="Include draft translations (marked status: draft).")
+def quotes_export(indent, drafts):
     """Print the whole library as JSON (every quotation re-verified first)."""
     try:
-        data = quotes.export()
+        data = quotes.export(include_drafts=drafts)
     except verbatim.NotVerbatim as exc:
         _fail(f"the library has a quotation that is not verbatim: {exc}; run `quotes check`")
     click.echo(json.dumps(data, ensure_ascii=False, indent=indent or None))

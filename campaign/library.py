@@ -97,6 +97,9 @@ def load(library_dir: str | Path) -> LoadReport:
         _load_quotes(root / "quotes.yaml", report, errors)
         if (root / "questions.yaml").exists():
             _load_questions(root / "questions.yaml", report, errors)
+        if (root / "translations").is_dir():
+            from . import translations  # late import: translations reads files through this module
+            translations.load(root / "translations", report, errors)
         if errors:
             raise LibraryError(errors)
         quotes.reindex()

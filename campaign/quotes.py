@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text as sql
 
-from . import sources, verbatim
+from . import sources, translations, verbatim
 from .db import db, is_sqlite
 from .models import Quote, Source, Theme
 
@@ -176,12 +176,13 @@ def themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.position)))
 
 
-def export() -> list[dict]:
-    """Every quotation, re-verified, in library order."""
+def export(include_drafts: bool = False) -> list[dict]:
+    """Every quotation, re-verified, in library order, with its reviewed (or, if asked, draft) translations."""
+    translated = translations.exported(include_drafts)
     out = []
     for q in db.session.scalars(select(Quote).order_by(Quote.position, Quote.id)):
         verify(q)
-        out.append(q.as_dict())
+        out.append({**q.as_dict(), "translations": translated.get(q.id, [])})
     return out
 
 

@@ -10,14 +10,15 @@ NAV = [
     ("cards.index", _l("Quote cards")),
     ("packs.new", _l("Reading packs")),
     ("groups.index", _l("Study groups")),
+    ("translations.index", _l("Translations")),
 ]
 
 
 def register(app):
     """Attach every blueprint to the app."""
-    from . import api, home, quotes, sources
+    from . import api, home, quotes, sources, translations
 
-    for module in (home, sources, quotes, api):
+    for module in (home, sources, quotes, api, translations):
         app.register_blueprint(module.bp)
 
     @app.context_processor

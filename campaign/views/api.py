@@ -1,5 +1,5 @@
 """Read-only JSON API."""
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from .. import quotes
 
@@ -8,5 +8,5 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/quotes")
 def quote_list():
-    """The whole library, as ``flask quotes export`` prints it."""
-    return jsonify(quotes.export())
+    """The whole library, as ``flask quotes export`` prints it (``?drafts=1`` adds draft translations)."""
+    return jsonify(quotes.export(include_drafts=request.args.get("drafts") == "1"))

@@ -1,0 +1,134 @@
+"""The translator's page: each quotation and its translation side by side, edit, mark reviewed."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .. import quotes, translations
+from ..db import db
+from ..i18n import direction
+from ..models import Quote
+
+bp = Blueprint("translations", __name__, url_prefix="/translations")
+
+STATUS_LABELS = {"missing": _l("missing"), "stale": _l("stale"), "draft": _l("draft"), "reviewed": _l("reviewed")}
+
+
+class TranslationForm(FlaskForm):
+    """A translation of one quotation; it stays a draft unless a named reviewer marks it reviewed."""
+
+    text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=translations.MAX_TEXT_CHARS)])
+    translator = StringField(_l("Translated by (a name, or “machine draft”)"),
+                             validators=[DataRequired(), Length(max=translations.MAX_NAME_CHARS)])
+    translated_on = DateField(_l("Translated on"), validators=[Optional()])
+    reviewed = BooleanField(_l("Mark reviewed: a native speaker checked it against the original"))
+    reviewer = StringField(_l("Reviewed by"), validators=[Length(max=translations.MAX_NAME_CHARS)])
+
+    def validate_reviewer(self, field):
+        """A reviewed translation names its reviewer."""
+        if self.reviewed.data and not (field.data or "").strip():
+            raise ValidationError(_("Name the reviewer to mark the translation reviewed."))
+
+
+class ReviewForm(FlaskForm):
+    """Mark the stored translation reviewed, without changing its words."""
+
+    reviewer = StringField(_l("Reviewed by"), validators=[DataRequired(), Length(max=translations.MAX_NAME_CHARS)])
+
+
+def _quote_and_lang(quote_id: str, lang: str) -> Quote:
+    """The verified original, or 404 for an unknown quotation or language."""
+    if lang not in translations.LANGS:
+        abort(404, _("Translations are kept in: %(langs)s.", langs=", ".join(translations.LANGS)))
+    return quotes.get_verified(quote_id) or abort(404)
+
+
+@bp.get("/")
+def index():
+    """Every quotation with the state of its translation in each language."""
+    rows = []
+    counts = {lang: dict.fromkeys(STATUS_LABELS, 0) for lang in translations.LANGS}
+    for quote in db.session.scalars(select(Quote).order_by(Quote.position, Quote.id)):
+        states = {lang: translations.status(quote, lang) for lang in translations.LANGS}
+        for lang, state in states.items():
+            counts[lang][state] += 1
+        rows.append((quote, states))
+    return render_template("translations/index.html", rows=rows, counts=counts, langs=translations.LANGS,
+                           labels=STATUS_LABELS, direction=direction)
+
+
+def _page(quote: Quote, lang: str, form: TranslationForm, review_form: ReviewForm, status: int = 200):
+    """Render the side-by-side page."""
+    stored = translations.get(quote.id, lang)
+    return render_template(
+        "translations/edit.html", quote=quote, lang_code=lang, lang_name=translations.LANGS[lang],
+        text_dir=direction(lang), stored=stored, stale=stored is not None and translations.is_stale(stored, quote),
+        credit=translations.credit(stored) if stored else "", form=form, review_form=review_form,
+        labels=STATUS_LABELS), status
+
+
+@bp.route("/<quote_id>/<lang>", methods=["GET", "POST"])
+def edit(quote_id, lang):
+    """Original and translation side by side; saving stores a draft unless marked reviewed."""
+    quote = _quote_and_lang(quote_id, lang)
+    stored = translations.get(quote.id, lang)
+    form = TranslationForm()
+    review_form = ReviewForm(prefix="review")
+    if not form.is_submitted() and stored is not None:
+        form.text.data, form.translator.data = stored.text, stored.translator
+        form.translated_on.data = stored.translated_on
+    if form.validate_on_submit():
+        try:
+            translations.save(quote, lang, form.text.data, form.translator.data, reviewed=form.reviewed.data,
+                              reviewer=form.reviewer.data or "", translated_on=form.translated_on.data)
+            db.session.commit()
+        except translations.TranslationError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field, None) or form.text
+            target.errors = list(target.errors) + [exc.message]
+        else:
+            flash(_("Translation saved and marked reviewed.") if form.reviewed.data
+                  else _("Translation saved as a draft: it is used in outputs once reviewed."))
+            return redirect(url_for("translations.edit", quote_id=quote.id, lang=lang))
+    return _page(quote, lang, form, review_form, 422 if form.is_submitted() else 200)
+
+
+@bp.post("/<quote_id>/<lang>/review")
+def review(quote_id, lang):
+    """Mark the stored translation reviewed by a named person."""
+    quote = _quote_and_lang(quote_id, lang)
+    stored = translations.get(quote.id, lang) or abort(404, _("There is no translation to review yet."))
+    review_form = ReviewForm(prefix="review")
+    if review_form.validate_on_submit():
+        try:
+            translations.review(stored, review_form.reviewer.data)
+            db.session.commit()
+        except translations.TranslationError as exc:
+            db.session.rollback()
+            target = review_form.reviewer if exc.field == "reviewer" else None
+            if target is None:
+                review_form.form_errors.append(exc.message)
+            else:
+                target.errors = list(target.errors) + [exc.message]
+        else:
+            flash(_("Translation marked reviewed."))
+            return redirect(url_for("translations.edit", quote_id=quote.id, lang=lang))
+    form = TranslationForm(formdata=None, text=stored.text, translator=stored.translator,
+                           translated_on=stored.translated_on)
+    return _page(quote, lang, form, review_form, 422)
+
+
+@bp.app_template_global()
+def quote_translations(quote: Quote) -> list[dict]:
+    """The translations shown with a quotation on its page: reviewed ones, and drafts marked as such."""
+    shown = []
+    for lang, name in translations.LANGS.items():
+        found = translations.for_quote(quote, lang, allow_drafts=True)
+        if found is not None:
+            shown.append({"lang": lang, "name": name, "dir": direction(lang), "text": found.text,
+                          "draft": found.status != "reviewed", "credit": translations.credit(found)})
+    return shown
