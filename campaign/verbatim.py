@@ -101,15 +101,23 @@ def _tokens(quote: str) -> _Tokens:
     return _Tokens(tuple(items))
 
 
-def _pattern(tokens: _Tokens, upto: int | None = None) -> str:
-    """A regular expression matching the source text a (prefix of a) quotation may stand for."""
+def _segments(tokens: _Tokens, upto: int | None = None) -> list[str]:
+    """Regular expressions for the runs of a (prefix of a) quotation between its elisions.
+
+    Runs are matched one after another, each at its earliest place after the one before:
+    the earliest placement never rules out a later run, so this finds a match whenever one
+    exists, in linear passes (no backtracking across elisions).
+    """
     items = tokens.items[:upto]
+    segments: list[str] = []
     parts: list[str] = []
     word_before = False  # a word has been placed
     gap_before = True  # at the start or after an elision: the next word starts on a word boundary
     for i, (tok, spaced) in enumerate(items):
         if tok == "[…]":
-            parts.append(r".*?")
+            if parts:
+                segments.append("".join(parts))
+            parts = []
             gap_before = True
             continue
         if tok.startswith("["):
@@ -126,28 +134,65 @@ def _pattern(tokens: _Tokens, upto: int | None = None) -> str:
         if following == "[…]" and re.search(r"\w$", tok):
             parts.append(r"\b")
         word_before, gap_before = True, False
-    return "".join(parts)
+    if parts:
+        segments.append("".join(parts))
+    return segments
 
 
-def _compile(tokens: _Tokens, upto: int | None = None):
-    return re.compile(_pattern(tokens, upto), re.DOTALL)
+def _compile(tokens: _Tokens, upto: int | None = None) -> list[re.Pattern]:
+    return [re.compile(p) for p in _segments(tokens, upto)]
 
 
-def _turn_texts(source: ParsedSource):
-    for turn in source.turns:
-        spans = [span for p in turn.paragraphs for span in p.spans]
-        text, where = _normalised_with_map(source.text, spans)
-        yield turn, text, where
+_TURN_CACHE: dict[tuple, list] = {}
 
 
-def _search(regex, source: ParsedSource, speaker: str | None):
+def _turn_texts(source: ParsedSource) -> list:
+    """Each turn's normalised text with its map back to the original (computed once per source)."""
+    key = (source.text, tuple(sorted(source.speakers.items())))
+    if key not in _TURN_CACHE:
+        if len(_TURN_CACHE) > 16:
+            _TURN_CACHE.clear()
+        out = []
+        for turn in source.turns:
+            spans = [span for p in turn.paragraphs for span in p.spans]
+            text, where = _normalised_with_map(source.text, spans)
+            out.append((turn, text, where))
+        _TURN_CACHE[key] = out
+    return _TURN_CACHE[key]
+
+
+@dataclass(frozen=True)
+class _Found:
+    turn: object
+    start: int
+    end: int
+    text: str
+    where: list
+
+
+def _match_in(segments: list[re.Pattern], text: str) -> tuple[int, int] | None:
+    pos, first = 0, None
+    for regex in segments:
+        m = regex.search(text, pos)
+        if m is None:
+            return None
+        if first is None:
+            first = m.start()
+        pos = m.end()
+    return (first, pos) if first is not None and pos > first else None
+
+
+def _search(segments: list[re.Pattern], source: ParsedSource, speaker: str | None) -> _Found | None:
     for turn, text, where in _turn_texts(source):
         if speaker is not None and turn.speaker != speaker:
             continue
-        m = regex.search(text)
-        if m and m.end() > m.start():
-            return turn, m, where
+        found = _match_in(segments, text)
+        if found:
+            return _Found(turn, found[0], found[1], text, where)
     return None
+
+
+MAX_ELISIONS = 12
 
 
 def verify(quote: str, speaker: str, source: ParsedSource) -> Match:
@@ -158,24 +203,22 @@ def verify(quote: str, speaker: str, source: ParsedSource) -> Match:
         raise NotVerbatim("the quotation has no words")
     if norm.count("[") != norm.count("]"):
         raise NotVerbatim("an editorial bracket is not closed: elisions are written […], notes [like this]")
-    if tokens.items[0][0] == "[…]" and len(tokens.items) == 1:
-        raise NotVerbatim("the quotation is only an elision")
-    regex = _compile(tokens)
-    found = _search(regex, source, speaker)
+    if sum(1 for tok, _ in tokens.items if tok == "[…]") > MAX_ELISIONS:
+        raise NotVerbatim(f"more than {MAX_ELISIONS} elisions: quote a shorter passage instead")
+    segments = _compile(tokens)
+    found = _search(segments, source, speaker)
     if found:
-        turn, m, where = found
-        start, end = where[m.start()], where[m.end() - 1] + 1
+        start, end = found.where[found.start], found.where[found.end - 1] + 1
         para = source.paragraph_at(start)
-        return Match(speaker=turn.speaker, anchor=para.anchor if para else "", start=start, end=end,
-                     turn=turn.index)
+        return Match(speaker=found.turn.speaker, anchor=para.anchor if para else "", start=start, end=end,
+                     turn=found.turn.index)
     if speaker not in source.speakers.values():
         raise NotVerbatim(f"{speaker!r} does not speak in this source; speakers are "
                           f"{', '.join(sorted(source.speakers.values()))}")
-    other = _search(regex, source, None)
+    other = _search(segments, source, None)
     if other:
-        turn, m, where = other
-        para = source.paragraph_at(where[m.start()])
-        raise NotVerbatim(f"these words are said by {turn.speaker} (#{para.anchor if para else ''}), "
+        para = source.paragraph_at(other.where[other.start])
+        raise NotVerbatim(f"these words are said by {other.turn.speaker} (#{para.anchor if para else ''}), "
                           f"not by {speaker}")
     raise _first_difference(tokens, source, speaker)
 
@@ -196,13 +239,12 @@ def _first_difference(tokens: _Tokens, source: ParsedSource, speaker: str) -> No
     if lo == 0 or best is None:
         return NotVerbatim(f"not verbatim: the quotation's first word {bad!r} does not begin any passage "
                            f"{speaker} says in the source", word=bad, position=1)
-    _, m, _ = best
-    text = m.string
-    start = m.end()
+    text = best.text
+    start = best.end
     if 0 < start < len(text) and text[start - 1] != " " and text[start] != " ":
         start = text.rfind(" ", 0, start) + 1  # the match ends inside a source word: show all of it
     after = text[start:].lstrip()
     source_word = after.split(" ", 1)[0] if after else "(end of turn)"
-    context = " ".join(text[:m.end()].split(" ")[-4:])
+    context = " ".join(text[:best.end].split(" ")[-4:])
     return NotVerbatim(f"not verbatim at word {lo + 1}: the quotation has {bad!r} where the source reads "
                        f"{source_word!r} (after “…{context}”)", word=bad, position=lo + 1)

@@ -92,3 +92,13 @@ def test_unknown_speaker(src):
     with pytest.raises(verbatim.NotVerbatim) as err:
         verbatim.verify("So they are effectively in an open-air prison.", "Someone Else", src)
     assert "does not speak" in str(err.value)
+
+
+def test_elisions_are_matched_run_by_run(src):
+    """Many elisions verify in order without backtracking; too many are refused outright."""
+    quote = "The situation in Aleppo […] critical. […] And the voices […] from there […] panic […] East Aleppo."
+    assert verbatim.verify(quote, LEILA, src).anchor == "p2"
+    with pytest.raises(verbatim.NotVerbatim, match="'Damascus.'"):
+        verbatim.verify("The situation […] in […] Aleppo […] is […] the […] Damascus.", LEILA, src)
+    with pytest.raises(verbatim.NotVerbatim, match="more than 12 elisions"):
+        verbatim.verify(" […] ".join(["the"] * 14), LEILA, src)
