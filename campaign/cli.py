@@ -129,3 +129,5 @@ def init_app(app):
     """Register the command groups."""
     for group in (library_cli, sources_cli, quotes_cli):
         app.cli.add_command(group)
+    from . import pamphlets
+    pamphlets.init_app(app)

@@ -2,33 +2,52 @@
 
 A pamphlet file has a ``kind`` (``leaflet``, ``reading-pack``); each kind provides a
 ``validate(data) -> spec`` that raises :class:`PamphletError` naming the field, and a
-``render(spec) -> bytes`` that returns the PDF.
+``render(spec) -> bytes`` that returns the PDF. A kind may also provide ``pamphlet_key(spec)``,
+a digest of everything that decides its output, so an unchanged pamphlet is not rebuilt.
+
+``flask --app app pamphlets build [--out DIR] [NAME…]`` renders them all.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field as dc_field
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable
 
+import click
+import yaml
+from flask import current_app
+from flask.cli import AppGroup
+
+NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_FILE_BYTES = 256 * 1024
+STATE_FILE = ".pamphlets-built.json"
+
 
 class PamphletError(ValueError):
-    """A pamphlet is invalid; the message names the file (when known) and the field."""
+    """A pamphlet is invalid; the message names the file (when known), the line (when known) and the field."""
 
-    def __init__(self, field: str, message: str, file: str | None = None):
-        self.field, self.message, self.file = field, message, file
-        super().__init__(f"{file + ': ' if file else ''}{field}: {message}")
+    def __init__(self, field: str, message: str, file: str | None = None, line: int | None = None):
+        self.field, self.message, self.file, self.line = field, message, file, line
+        where = f"{file}:{line}" if file and line else file
+        super().__init__(f"{where + ': ' if where else ''}{field}: {message}")
 
-    def in_file(self, file: str) -> "PamphletError":
-        return PamphletError(self.field, self.message, file)
+    def in_file(self, file: str, line: int | None = None) -> "PamphletError":
+        return PamphletError(self.field, self.message, file, line if line is not None else self.line)
 
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of pamphlet is validated and rendered."""
+    """How one kind of pamphlet is validated and rendered (and, optionally, keyed for rebuilds)."""
 
     validate: Callable[[dict], Any]
     render: Callable[[Any], bytes]
+    key: Callable[[Any], str] | None = None
 
 
 # kind name -> "module:validate_function:render_function", imported on first use
@@ -40,8 +59,228 @@ KINDS = {
 
 def kind(name: str) -> Kind:
     """The validator and renderer of a pamphlet kind; unknown kinds are a field error."""
-    if name not in KINDS:
+    if not isinstance(name, str) or name not in KINDS:
         raise PamphletError("kind", f"unknown kind {name!r}; expected one of {', '.join(sorted(KINDS))}")
     module, validate, render = KINDS[name].split(":")
     mod = import_module(module)
-    return Kind(getattr(mod, validate), getattr(mod, render))
+    return Kind(getattr(mod, validate), getattr(mod, render), getattr(mod, "pamphlet_key", None))
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+@dataclass
+class Pamphlet:
+    """One validated pamphlet file."""
+
+    name: str
+    path: Path
+    kind: str
+    spec: Any
+    data: dict = dc_field(default_factory=dict)
+
+
+def _line_of(node, field: str) -> int | None:
+    """The line of ``field`` (``a``, ``a.b``, ``a[2].b``) in a composed YAML mapping, as deep as it exists."""
+    line = None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field or ""):
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and part.startswith("["):
+            index = int(part[1:-1])
+            if index >= len(node.value):
+                break
+            node = node.value[index]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def load(path: str | Path, display: str | None = None) -> Pamphlet:
+    """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
+    path = Path(path)
+    where = display or str(path)
+    name = path.stem
+    if not NAME.fullmatch(name) or len(name) > 80:
+        raise PamphletError("file name", "use lower-case letters, digits and hyphens, e.g. aleppo-flyer.yaml",
+                            where)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PamphletError("file", f"cannot be read: {exc.strerror}", where) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise PamphletError("file", f"is larger than {MAX_FILE_BYTES // 1024} KB", where)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PamphletError("file", "is not UTF-8 text", where, raw[: exc.start].count(b"\n") + 1) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PamphletError("YAML", f"not valid YAML: {problem}", where,
+                            mark.line + 1 if mark is not None else None) from None
+    if not isinstance(data, dict):
+        raise PamphletError("file", "expected a mapping of field: value (start with `kind: leaflet`)", where)
+    kind_name = data.get("kind")
+    try:
+        spec = kind(kind_name).validate(data)
+    except PamphletError as exc:
+        raise exc.in_file(where, _line_of(node, exc.field)) from None
+    return Pamphlet(name, path, kind_name, spec, data)
+
+
+def discover(directory: str | Path, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Path], list[PamphletError]]:
+    """The pamphlet files to build: all ``*.yaml`` in ``directory``, or the named ones (unknown names are errors)."""
+    directory = Path(directory)
+    found = {p.stem: p for p in sorted(directory.glob("*.yaml")) if p.is_file()}
+    if not names:
+        return list(found.values()), []
+    paths, errors = [], []
+    for name in names:
+        stem = Path(name).name.removesuffix(".yaml")
+        if stem in found:
+            paths.append(found[stem])
+        else:
+            errors.append(PamphletError("name", f"no pamphlet {name!r} in {directory} "
+                                                f"(have: {', '.join(found) or 'none'})"))
+    return paths, errors
+
+
+def save(directory: str | Path, name: str, data: dict, *, overwrite: bool = False, comment: str = "") -> Path:
+    """Write a pamphlet file atomically; refuse a bad name, or an existing file unless ``overwrite``."""
+    if not isinstance(name, str) or not NAME.fullmatch(name) or len(name) > 80:
+        raise PamphletError("name", "use lower-case letters, digits and hyphens (at most 80), e.g. aleppo-flyer")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.yaml"
+    if path.exists() and not overwrite:
+        raise PamphletError("name", f"a pamphlet named {name!r} already exists; choose another name "
+                                    "or tick “replace”")
+    header = "".join(f"# {line}\n" for line in comment.splitlines())
+    body = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# -- building ---------------------------------------------------------------------------------
+
+@dataclass
+class BuildReport:
+    """What a build did, per pamphlet name."""
+
+    built: list[str] = dc_field(default_factory=list)
+    unchanged: list[str] = dc_field(default_factory=list)
+    errors: list[str] = dc_field(default_factory=list)
+
+
+def _digest(pamphlet: Pamphlet, k: Kind) -> str | None:
+    if k.key is None:
+        return None
+    h = hashlib.sha256(pamphlet.kind.encode())
+    h.update(k.key(pamphlet.spec).encode())
+    return h.hexdigest()
+
+
+def build_one(pamphlet: Pamphlet, out: Path, state: dict) -> bool:
+    """Render one pamphlet to ``out/<name>.pdf``; False if it was already up to date (nothing written)."""
+    k = kind(pamphlet.kind)
+    target = out / f"{pamphlet.name}.pdf"
+    digest = _digest(pamphlet, k)
+    if digest and state.get(pamphlet.name) == digest and target.is_file():
+        return False
+    pdf = k.render(pamphlet.spec)
+    if digest is None and target.is_file() and target.read_bytes() == pdf:
+        return False
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, target)
+    if digest:
+        state[pamphlet.name] = digest
+    return True
+
+
+def _read_state(out: Path) -> dict:
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs kept as files in pamphlets/.")
+
+
+@pamphlets_cli.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build/pamphlets", show_default=True,
+              help="Folder the PDFs are written to (created if missing).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of pamphlet files (default: the project's pamphlets/).")
+@click.argument("names", nargs=-1)
+def build_command(out_dir, directory, names):
+    """Render every pamphlet (or the NAMEs given) to OUT/<name>.pdf, skipping unchanged ones."""
+    from .render import RenderError
+
+    directory = Path(directory or current_app.config["PAMPHLETS_DIR"])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths, errors = discover(directory, names)
+    report = BuildReport(errors=[str(e) for e in errors])
+    state = _read_state(out)
+    started = time.monotonic()
+    with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: p.stem if p else "",
+                           file=click.get_text_stream("stderr")) as bar:
+        for path in bar:
+            try:
+                pamphlet = load(path, display=os.path.relpath(path))
+                changed = build_one(pamphlet, out, state)
+            except PamphletError as exc:
+                report.errors.append(str(exc))
+                continue
+            except RenderError as exc:
+                field = _field_of(exc)
+                report.errors.append(f"{os.path.relpath(path)}: {field + ': ' if field else ''}{exc}")
+                continue
+            except Exception as exc:  # noqa: BLE001 - e.g. a quotation that no longer matches its source
+                report.errors.append(f"{os.path.relpath(path)}: {type(exc).__name__}: {exc}")
+                continue
+            (report.built if changed else report.unchanged).append(path.stem)
+    tmp = out / f".{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, out / STATE_FILE)
+    for name in report.built:
+        click.echo(f"built      {out / (name + '.pdf')}")
+    for name in report.unchanged:
+        click.echo(f"unchanged  {out / (name + '.pdf')}")
+    for line in report.errors:
+        click.echo(f"error: {line}", err=True)
+    click.echo(f"{len(report.built)} built, {len(report.unchanged)} unchanged, {len(report.errors)} failed "
+               f"in {time.monotonic() - started:.1f} s.")
+    if report.errors or not (report.built or report.unchanged):
+        if not paths and not report.errors:
+            click.echo(f"error: no pamphlets found in {directory}", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _field_of(exc) -> str | None:
+    """The pamphlet field an overflow comes from, when the kind can tell."""
+    block = getattr(exc, "block", None)
+    if not block:
+        return None
+    try:
+        from .leaflets import field_for_block
+    except ImportError:  # pragma: no cover
+        return None
+    return field_for_block(block)
+
+
+def init_app(app):
+    """Register ``flask pamphlets``."""
+    app.cli.add_command(pamphlets_cli)

@@ -5,17 +5,31 @@ bytes out, no request or app. WeasyPrint only ever sees HTML built by autoescape
 templates, and every URL it asks for goes through :class:`AssetFetcher`, which serves
 the project's own print assets (and resources generated for this render, such as a
 QR code) and refuses everything else.
+
+Each render is bounded: it runs in a forked child process with a memory ceiling
+(``RLIMIT_AS``) and a wall-clock deadline, so a pathological input ends in a clear
+:class:`RenderError` while the server keeps serving. Forking happens after WeasyPrint,
+its stylesheets and the font configuration are loaded and warmed in the parent, so a
+bounded render costs a few milliseconds more than an unbounded one.
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
+import pickle
 import posixpath
 import re
+import resource
+import select
+import signal
+import threading
+import time
+import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any, Callable, Sequence
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -31,10 +45,25 @@ ASSETS = ROOT / "static" / "print"
 ASSET_BASE = "https://assets.handbill.invalid/"
 GENERATED = ASSET_BASE + "generated/"
 MAX_DATA_URI = 64 * 1024
+MAX_ASSET_BYTES = 16 * 1024 * 1024
+ASSET_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
+DATA_TYPES = ("image/", "font/")
 
 
 class RenderError(ValueError):
-    """A render could not finish; the message says why (overflow, time limit, bad option)."""
+    """A render could not finish; the message says why (overflow, time limit, bad option).
+
+    ``block`` names the part of the design that caused it (e.g. ``headline``, ``quote-2``) when known.
+    """
+
+    def __init__(self, message: str, block: str | None = None):
+        super().__init__(message)
+        self.message, self.block = message, block
+
+    def __reduce__(self):
+        # Errors travel from the render process back to the caller by pickle.
+        return type(self), (self.message, self.block)
 
 
 class RefusedURL(URLFetchingError):
@@ -42,7 +71,11 @@ class RefusedURL(URLFetchingError):
 
 
 class AssetFetcher(URLFetcher):
-    """Serves only files under ``static/print`` and this render's generated resources."""
+    """Serves only files under ``static/print`` and this render's generated resources.
+
+    It never opens a network connection or a ``file://`` URL: anything that is not one of
+    our assets (or a small image ``data:`` URI) is refused, so there is nothing to redirect.
+    """
 
     def __init__(self, generated: dict[str, tuple[bytes, str]] | None = None):
         super().__init__(timeout=1, allowed_protocols={"https", "data"}, allow_redirects=False)
@@ -51,17 +84,18 @@ class AssetFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
-            if len(url) > MAX_DATA_URI:
-                return self._refuse(url[:40] + "…", "data: URI too large")
-            return super().fetch(url, headers)
+            return self._data(url, headers)
         if not url.startswith(ASSET_BASE):
             return self._refuse(url, "not a project asset")
-        parts = urlsplit(url)
-        if parts.query or parts.fragment and not parts.path:
-            return self._refuse(url, "query strings are not served")
-        raw = parts.path
-        path = unquote(unquote(raw))
-        if "\\" in path or "\x00" in path:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return self._refuse(url, "malformed URL")
+        if parts.query or parts.fragment or parts.username or parts.password or parts.port:
+            return self._refuse(url, "query strings, fragments and credentials are not served")
+        # Decode twice so %252e%252e cannot smuggle a traversal past the check below.
+        path = unquote(unquote(parts.path))
+        if "\\" in path or "\x00" in path or "%" in path:
             return self._refuse(url, "bad path")
         clean = posixpath.normpath(path)
         if clean != path.rstrip("/") or ".." in path.split("/") or not clean.startswith("/"):
@@ -75,16 +109,28 @@ class AssetFetcher(URLFetcher):
         target = (ASSETS / clean.lstrip("/")).resolve()
         if not target.is_relative_to(ASSETS.resolve()) or not target.is_file():
             return self._refuse(url, "no such asset")
-        mime = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-                ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}.get(target.suffix, "")
+        mime = ASSET_TYPES.get(target.suffix.lower(), "")
         if not mime:
             return self._refuse(url, "asset type not served")
+        if target.stat().st_size > MAX_ASSET_BYTES:
+            return self._refuse(url, "asset too large")
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+
+    def _data(self, url: str, headers):
+        """Small image and font ``data:`` URIs only (a data: stylesheet could import anything)."""
+        if len(url) > MAX_DATA_URI:
+            return self._refuse(url[:40] + "…", "data: URI too large")
+        mime = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+        if not mime.startswith(DATA_TYPES):
+            return self._refuse(url[:40], "only image and font data: URIs are served")
+        return super().fetch(url, headers)
 
     def _refuse(self, url: str, why: str):
         self.refused.append(url)
         raise RefusedURL(f"refused {url!r}: {why}")
 
+
+# -- templates ------------------------------------------------------------------------------
 
 PAGE_VALUE = re.compile(r"[A-Za-z0-9 .%-]{1,40}")
 
@@ -121,9 +167,147 @@ def render_html(template: str, context: dict, translations=None) -> str:
     return env.get_template(template).render(**context)
 
 
+# -- limits ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one render may take and how much memory it may add on top of the server's own."""
+
+    seconds: float = 30.0
+    memory_mb: int = 1024
+
+
+LIMITS = Limits(seconds=float(os.environ.get("HANDBILL_RENDER_SECONDS", 30)),
+                memory_mb=int(os.environ.get("HANDBILL_RENDER_MEMORY_MB", 1024)))
+
+_fork_lock = threading.Lock()
+_warm = False
+_in_worker = False
+
+
+def _address_space() -> int:
+    """This process's current virtual size in bytes (the memory ceiling is set above it)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
+def _warm_up() -> None:
+    """Lay out a tiny document once so fontconfig and Pango are loaded before any fork.
+
+    Children inherit the warm state, so each bounded render skips that start-up cost.
+    Called with ``_fork_lock`` held, so no other thread is inside WeasyPrint when we fork.
+    """
+    global _warm
+    if not _warm:
+        html = ('<html lang="en"><head><link rel="stylesheet" href="css/base.css"></head>'
+                '<body><p>Aa <b>Bb</b> <i>Cc</i> <span class="sans">Dd</span> \u0639\u0631\u0628\u064a</p></body></html>')
+        _layout_unbounded(html, None).write_pdf()
+        _warm = True
+
+
+def bounded(fn: Callable[..., Any], *args, limits: Limits | None = None, **kwargs) -> Any:
+    """Run ``fn(*args, **kwargs)`` in a forked child under a time limit and a memory ceiling.
+
+    The result (or a :class:`RenderError`) is passed back by pickle. A child that runs out of
+    time is killed; one that runs out of memory fails; either way the caller gets a
+    :class:`RenderError` and this process is untouched.
+    """
+    limits = limits or LIMITS
+    if _in_worker or not hasattr(os, "fork"):
+        return fn(*args, **kwargs)
+    read_fd, write_fd = os.pipe()
+    with _fork_lock:
+        _warm_up()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork() in threaded processes; the lock above guarantees no
+            # thread is inside the rendering libraries, and the child only renders and exits.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+        os.close(read_fd)
+        _child(fn, args, kwargs, limits, write_fd)
+    os.close(write_fd)
+    return _collect(pid, read_fd, limits)
+
+
+def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: no cover - child process
+    """Set the limits, run, write ``(ok, value)`` to the pipe, and exit without cleanup handlers."""
+    global _in_worker
+    _in_worker = True
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        ceiling = _address_space() + limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+        cpu = int(limits.seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        try:
+            payload = pickle.dumps((True, fn(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
+        except RenderError as exc:
+            payload = pickle.dumps((False, exc))
+        except MemoryError:
+            payload = pickle.dumps((False, RenderError(
+                f"the render needed more than {limits.memory_mb} MB of memory and was stopped")))
+        except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as a message
+            payload = pickle.dumps((False, RenderError(f"the renderer failed: {type(exc).__name__}: {exc}")))
+        view = memoryview(payload)
+        while view:
+            written = os.write(write_fd, view)
+            view = view[written:]
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, read_fd: int, limits: Limits):
+    """Read the child's answer before the deadline; kill it and raise if it is late or dies."""
+    deadline = time.monotonic() + limits.seconds
+    chunks: list[bytes] = []
+    timed_out = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([read_fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+        if timed_out:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        raise RenderError(f"the render took longer than {limits.seconds:g} seconds and was stopped")
+    try:
+        ok, value = pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 - a child killed mid-write leaves a truncated pickle
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            raise RenderError(f"the render took longer than {limits.seconds:g} seconds and was stopped") from None
+        raise RenderError(f"the render stopped unexpectedly (it may have needed more than "
+                          f"{limits.memory_mb} MB of memory)") from None
+    if not ok:
+        raise value
+    return value
+
+
+# -- PDF ------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class PdfOptions:
-    """What goes into the PDF besides the page content."""
+    """What goes into the PDF besides the page content (non-empty values override the HTML head)."""
 
     title: str = ""
     author: str = ""
@@ -134,26 +318,271 @@ class PdfOptions:
     stylesheets: tuple[str, ...] = field(default=())
 
 
-def write_pdf(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
-              options: PdfOptions = PdfOptions()) -> bytes:
-    """Lay out HTML with WeasyPrint through the asset-only fetcher; return the PDF bytes."""
+def _defang(document: HTML) -> None:
+    """Drop what would embed files in the PDF: ``rel=attachment`` on links and anchors.
+
+    Our templates never use it and user text is escaped, so this only matters if a template
+    ever lets markup through; it keeps the promise "no attachments" true regardless.
+    """
+    for element in document.etree_element.iter():
+        rel = element.get("rel") if isinstance(element.tag, str) else None
+        if rel and "attachment" in rel.lower().split():
+            if element.tag == "link":
+                element.attrib.pop("href", None)
+            element.attrib.pop("rel", None)
+
+
+def _layout_unbounded(html: str, generated, options: PdfOptions = PdfOptions()):
     fetcher = AssetFetcher(generated)
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher)
+    _defang(document)
     stylesheets = [CSS(string=css, base_url=ASSET_BASE, url_fetcher=fetcher) for css in options.stylesheets]
-    out = BytesIO()
-    document.write_pdf(out, stylesheets=stylesheets, pdf_variant="pdf/ua-1" if options.tagged else None,
-                       uncompressed_pdf=False, custom_metadata=False)
-    return out.getvalue()
+    rendered = document.render(stylesheets=stylesheets, pdf_tags=options.tagged)
+    meta = rendered.metadata
+    meta.attachments = []
+    if options.title:
+        meta.title = options.title
+    if options.author:
+        meta.authors = [options.author]
+    if options.subject:
+        meta.description = options.subject
+    if options.keywords:
+        meta.keywords = list(options.keywords)
+    if options.lang and not meta.lang:
+        meta.lang = options.lang
+    meta.authors = [a for a in meta.authors if a]
+    meta.keywords = [k for k in meta.keywords if k]
+    return rendered
+
+
+def layout(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
+           options: PdfOptions = PdfOptions()):
+    """Lay out HTML (no PDF yet) and return WeasyPrint's Document; call inside :func:`bounded`."""
+    return _layout_unbounded(html, generated, options)
+
+
+def document_pdf(document, options: PdfOptions = PdfOptions()) -> bytes:
+    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off)."""
+    return document.write_pdf(pdf_variant="pdf/ua-1" if options.tagged else None,
+                              pdf_tags=options.tagged, uncompressed_pdf=False, custom_metadata=False,
+                              attachments=[])
+
+
+def _write_pdf_unbounded(html: str, generated, options: PdfOptions) -> bytes:
+    return document_pdf(_layout_unbounded(html, generated, options), options)
+
+
+def write_pdf(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
+              options: PdfOptions = PdfOptions(), limits: Limits | None = None) -> bytes:
+    """Lay out HTML with WeasyPrint through the asset-only fetcher, bounded; return the PDF bytes."""
+    return bounded(_write_pdf_unbounded, html, generated, options, limits=limits)
+
+
+# -- fitting text to a design -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Overflow:
+    """Where a laid-out document does not fit: the block to blame and a short reason."""
+
+    block: str
+    reason: str
+
+
+def _box_bottom(box) -> float:
+    return box.position_y + box.margin_height()
+
+
+def _walk(box, ancestors=(), parent_element=None):
+    """Every box under ``box``: ``(box, data-block names of its ancestors, starts-its-element)``."""
+    element = getattr(box, "element", None)
+    starts = element is not None and element is not parent_element and bool(getattr(box, "element_tag", None))
+    name = element.get("data-block") if starts else None
+    if name and (not ancestors or ancestors[-1] != name):
+        ancestors = ancestors + (name,)
+    yield box, ancestors, starts
+    for child in getattr(box, "children", ()):
+        yield from _walk(child, ancestors, element)
+
+
+def _content_bottom(box) -> float | None:
+    """The lowest edge of anything inside ``box`` (None if it is empty)."""
+    bottoms = [_box_bottom(inner) for inner, _, _ in _walk(box) if inner is not box and getattr(inner, "height", 0)]
+    return max(bottoms) if bottoms else None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a laid-out document sits in its design: what overflows, and the unused share of the space."""
+
+    overflow: Overflow | None
+    slack: float  # 0 = full, 0.4 = 40 % of the fixed area is empty; 0 when nothing is marked data-slack
+
+
+def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
+    """Overflow (see :func:`find_overflow`) and the empty share of each ``data-fit`` area.
+
+    The empty space is read from the element marked ``data-slack`` inside the area (the row
+    that stretches to fill the page): its height minus the height of what it holds.
+    """
+    blamable: dict[str, float] = {}
+    fixed: set[str] = set()
+    for page in document.pages:
+        for box, names, starts in _walk(page._page_box):
+            if starts and names and box.element.get("data-block") == names[-1]:
+                if box.element.get("data-blame") == "no":
+                    fixed.add(names[-1])
+                else:
+                    blamable[names[-1]] = blamable.get(names[-1], 0) + box.margin_height()
+
+    def blame(names_seen: list[str]) -> str:
+        for name in names_seen:
+            if name in blamable and name not in fixed:
+                return name
+        return max(blamable, key=blamable.get) if blamable else (names_seen[0] if names_seen else "page")
+
+    if len(document.pages) > pages:
+        spilled: list[str] = []
+        for page in document.pages[pages:]:
+            for _box, names, _ in _walk(page._page_box):
+                spilled.extend(n for n in names if n not in spilled)
+        return Measure(Overflow(blame(spilled), f"runs onto page {pages + 1}"), 0.0)
+    slack = None
+    for page in document.pages:
+        for box, _names, starts in _walk(page._page_box):
+            if not starts or box.element.get("data-fit") is None:
+                continue
+            bottom = box.position_y + box.margin_height() - box.margin_bottom
+            right = box.position_x + box.margin_width() - box.margin_right
+            crossing: list[str] = []
+            for inner, inner_names, _ in _walk(box):
+                if inner is box or not (getattr(inner, "width", 0) or getattr(inner, "height", 0)):
+                    continue
+                if (_box_bottom(inner) > bottom + tolerance
+                        or inner.position_x + inner.margin_width() > right + tolerance):
+                    crossing.extend(n for n in inner_names if n not in crossing)
+            if crossing:
+                return Measure(Overflow(blame(crossing), "does not fit its area"), 0.0)
+            for inner, _, inner_starts in _walk(box):
+                if inner_starts and inner.element.get("data-slack") is not None:
+                    used = _content_bottom(inner)
+                    free = (inner.content_box_y() + inner.height) - (used if used is not None else inner.content_box_y())
+                    share = max(0.0, free) / max(box.height, 1)
+                    slack = share if slack is None else min(slack, share)
+    return Measure(None, slack or 0.0)
+
+
+def find_overflow(document, pages: int = 1, tolerance: float = 0.5) -> Overflow | None:
+    """Find text that does not fit, from the laid-out boxes (not from character counts).
+
+    Two checks: the document must not run past ``pages`` pages, and no box may stick out of
+    an element marked ``data-fit`` (a fixed-size area such as one half of a two-up sheet).
+    Blocks are marked ``data-block="name"``; ``data-blame="no"`` marks fixed furniture (footer,
+    QR code) that is never to blame, so the reported block is one the organizer can shorten.
+    """
+    return measure(document, pages, tolerance).overflow
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A PDF whose text fits, the type scale it took, and how many layouts that cost."""
+
+    pdf: bytes
+    scale: float
+    layouts: int = 1
+
+
+def _fit_unbounded(make_html: Callable[[float], str], scales: Sequence[float], pages: int,
+                   generated, options: PdfOptions, describe: Callable[[Overflow, float], str],
+                   start: float = 1.0, fill: float = 0.1) -> Fitted:
+    scales = sorted(set(scales), reverse=True)
+    tried: dict[float, tuple[Any, Measure]] = {}
+
+    def attempt(scale: float):
+        if scale not in tried:
+            document = _layout_unbounded(make_html(scale), generated, options)
+            tried[scale] = (document, measure(document, pages))
+        return tried[scale]
+
+    def done(scale: float) -> Fitted:
+        return Fitted(document_pdf(tried[scale][0], options), scale, len(tried))
+
+    first = min(scales, key=lambda s: abs(s - start))
+    _doc, m = attempt(first)
+    if m.overflow is None:
+        # Fits at the design's size. While much of the page is empty, grow the type by the square
+        # root of the space available (text area grows with the square of its size); an
+        # overshoot is retried once halfway, so this costs at most a few extra layouts.
+        current = first
+        for _ in range(3):
+            if m.slack <= fill:
+                break
+            target = current / max(1e-6, 1 - m.slack) ** 0.5 * 0.98
+            bigger = sorted(s for s in scales if current < s <= target)
+            if not bigger:
+                break
+            grown = attempt(bigger[-1])[1]
+            if grown.overflow is None:
+                current, m = bigger[-1], grown
+                continue
+            half = bigger[(len(bigger) - 1) // 2]
+            if half != bigger[-1] and attempt(half)[1].overflow is None:
+                current = half
+            break
+        return done(current)
+    # Too long: check the smallest allowed size, then binary-search the steps between.
+    smaller = [s for s in scales if s < first]
+    if not smaller:
+        raise RenderError(describe(m.overflow, first), m.overflow.block)
+    low = attempt(smaller[-1])[1]
+    if low.overflow is not None:
+        raise RenderError(describe(low.overflow, smaller[-1]), low.overflow.block)
+    lo, hi = -1, len(smaller) - 1  # smaller[hi] fits; index -1 stands for ``first``, which overflows
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if attempt(smaller[mid])[1].overflow is None:
+            hi = mid
+        else:
+            lo = mid
+    return done(smaller[hi])
+
+
+def fit_pdf(make_html: Callable[[float], str], *, scales: Sequence[float] = (1.0, 0.9, 0.8, 0.7),
+            pages: int = 1, generated: dict[str, tuple[bytes, str]] | None = None,
+            options: PdfOptions = PdfOptions(), limits: Limits | None = None,
+            describe: Callable[[Overflow, float], str] | None = None, start: float = 1.0) -> Fitted:
+    """Render ``make_html(scale)`` at a type scale whose layout fits ``pages`` pages.
+
+    Starts at ``start`` (the design's own size). Text that overflows is shrunk through the
+    smaller ``scales``; if even the smallest overflows, :class:`RenderError` names the block
+    (``describe(overflow, scale)`` words the message). A page left mostly empty (measured on the
+    ``data-slack`` element) is filled by growing the type toward the larger ``scales``.
+    """
+    describe = describe or (lambda o, s: f"{o.block} {o.reason}, even with type reduced to {s:.0%}")
+    return bounded(_fit_unbounded, make_html, tuple(scales), pages, generated, options, describe, start,
+                   limits=limits)
+
+
+# -- caching --------------------------------------------------------------------------------
+
+_asset_digest: tuple[tuple, str] | None = None
 
 
 def asset_versions() -> str:
-    """A digest of every print asset, so a changed stylesheet or font invalidates cached output."""
+    """A digest of every print asset, so a changed stylesheet or font invalidates cached output.
+
+    File contents are hashed only when a name, size or modification time changed since last time.
+    """
+    global _asset_digest
+    files = sorted(p for p in ASSETS.rglob("*") if p.is_file())
+    stamp = tuple((str(p), st.st_size, st.st_mtime_ns) for p in files for st in (p.stat(),))
+    if _asset_digest is not None and _asset_digest[0] == stamp:
+        return _asset_digest[1]
     h = hashlib.sha256()
-    for path in sorted(ASSETS.rglob("*")):
-        if path.is_file():
-            h.update(str(path.relative_to(ASSETS)).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    for path in files:
+        h.update(str(path.relative_to(ASSETS)).encode())
+        h.update(path.read_bytes())
+    _asset_digest = (stamp, h.hexdigest())
+    return _asset_digest[1]
 
 
 def cache_key(template: str, context: dict, options: dict) -> str:
@@ -164,23 +593,6 @@ def cache_key(template: str, context: dict, options: dict) -> str:
     h.update(json.dumps(options, sort_keys=True, default=str).encode())
     h.update(asset_versions().encode())
     return h.hexdigest()
-
-
-def pdf_to_png(pdf: bytes, page: int = 0, *, width: int | None = None, scale: float = 1.0) -> bytes:
-    """Rasterise one page of a PDF to PNG with pdfium (``width`` in pixels, else ``scale`` × 72 dpi)."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        pdf_page = doc[page]
-        if width:
-            scale = width / pdf_page.get_width()
-        image = pdf_page.render(scale=scale).to_pil()
-        out = BytesIO()
-        image.save(out, format="PNG", optimize=False)
-        return out.getvalue()
-    finally:
-        doc.close()
 
 
 def cached_bytes(cache_dir: str | Path | None, key: str, produce, suffix: str = ".bin") -> tuple[bytes, bool]:
@@ -198,7 +610,47 @@ def cached_bytes(cache_dir: str | Path | None, key: str, produce, suffix: str = 
         pass
     data = produce()
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return data, False
+
+
+# -- PNG ------------------------------------------------------------------------------------
+
+MAX_PIXELS = 16_000_000
+
+
+def pdf_to_png(pdf: bytes, page: int = 0, *, width: int | None = None, scale: float = 1.0) -> bytes:
+    """Rasterise one page of a PDF to PNG with pdfium (``width`` in pixels, else ``scale`` × 72 dpi).
+
+    The pixel count is capped so a preview request can never ask for a gigantic image.
+    """
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        if not 0 <= page < len(doc):
+            raise RenderError(f"there is no page {page + 1} (the document has {len(doc)})")
+        pdf_page = doc[page]
+        w, h = pdf_page.get_width(), pdf_page.get_height()
+        if width:
+            scale = width / w
+        scale = min(scale, (MAX_PIXELS / max(w * h, 1)) ** 0.5)
+        image = pdf_page.render(scale=scale).to_pil()
+        out = BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        return out.getvalue()
+    finally:
+        doc.close()
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF has."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
