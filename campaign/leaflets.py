@@ -58,6 +58,7 @@ class Design:
     scales: tuple[float, ...]  # type scales allowed, largest first: below 1 to fit long text, above to fill
     margin: float = 12.0      # mm, the safe area inside the trim
     two_up: bool = False      # two copies side by side on a landscape sheet, cut in half
+    noun: str = "leaflet"     # what organizers call it, for messages ("the flyer comes in …")
 
 
 def _steps(low: float, high: float) -> tuple[float, ...]:
@@ -70,19 +71,20 @@ DESIGNS = {
     "poster": Design("poster", "Single-quote poster",
                      "One quotation set large, with its speaker and source; for walls and noticeboards.",
                      "print/leaflet_poster.html", ("A3", "A4", "Letter"), ORIENTATIONS, 1, 1,
-                     base_pt=13, reference_width=210, scales=_steps(0.5, 2.5), margin=15),
+                     base_pt=13, reference_width=210, scales=_steps(0.5, 2.5), margin=15, noun="poster"),
     "flyer": Design("flyer", "Flyer: headline, quotations, call to action",
                     "A headline, two or three quotations and what to do next; to hand out.",
                     "print/leaflet_flyer.html", ("A5", "A4", "Letter"), ("portrait",), 1, 3,
-                    base_pt=9.5, reference_width=148, scales=_steps(0.7, 2.2), margin=10),
+                    base_pt=9.5, reference_width=148, scales=_steps(0.85, 2.2), margin=10, noun="flyer"),
     "handout": Design("handout", "Two-column handout with context",
                       "A headline, an introduction and up to four quotations with their context, in two columns.",
                       "print/leaflet_handout.html", ("A4", "Letter"), ("portrait",), 1, 4,
-                      base_pt=10, reference_width=210, scales=_steps(0.75, 1.4), margin=14),
+                      base_pt=10, reference_width=210, scales=_steps(0.85, 1.4), margin=14, noun="handout"),
     "two-up": Design("two-up", "Two A5 flyers on one sheet (cut in half)",
                      "The flyer printed twice on a landscape sheet, to cut in half: half the paper.",
                      "print/leaflet_twoup.html", ("A4", "Letter"), ("portrait",), 1, 2,
-                     base_pt=9, reference_width=148, scales=_steps(0.7, 2.2), margin=9, two_up=True),
+                     base_pt=9, reference_width=148, scales=_steps(0.85, 2.2), margin=9, two_up=True,
+                     noun="two-up sheet"),
 }
 LANGUAGES = {"en": "ltr", "ru": "ltr", "ar": "rtl"}
 
@@ -138,7 +140,7 @@ def size_problem(design: str, size: str) -> str | None:
     if size not in SIZES:
         return f"unknown size {size!r}; expected one of {', '.join(SIZES)}"
     if design in DESIGNS and size not in DESIGNS[design].sizes:
-        return f"the {DESIGNS[design].label.lower()} comes in {', '.join(DESIGNS[design].sizes)}, not {size}"
+        return f"the {DESIGNS[design].noun} comes in {', '.join(DESIGNS[design].sizes)}, not {size}"
     return None
 
 
@@ -147,7 +149,7 @@ def orientation_problem(design: str, orientation: str) -> str | None:
     if orientation not in ORIENTATIONS:
         return f"unknown orientation {orientation!r}; expected portrait or landscape"
     if design in DESIGNS and orientation not in DESIGNS[design].orientations:
-        return f"the {DESIGNS[design].label.lower()} is {' or '.join(DESIGNS[design].orientations)} only"
+        return f"the {DESIGNS[design].noun} is {' or '.join(DESIGNS[design].orientations)} only"
     return None
 
 
@@ -161,7 +163,7 @@ def quotes_problem(design: str, ids: list[str]) -> str | None:
         d = DESIGNS[design]
         if not d.min_quotes <= len(ids) <= d.max_quotes:
             wanted = str(d.max_quotes) if d.min_quotes == d.max_quotes else f"{d.min_quotes} to {d.max_quotes}"
-            return f"the {d.label.lower()} takes {wanted} quotation(s), not {len(ids)}"
+            return f"the {d.noun} takes {wanted} quotation(s), not {len(ids)}"
     try:
         quotes.get_many_verified(list(ids))
     except quotes.QuoteError as exc:
@@ -328,7 +330,7 @@ def _describe(spec: LeafletSpec, data: dict):
                     "qr": "the QR caption", "contact": "the contact line", "credits": "the source credits"}.get(
                 block, f"the {block}")
             advice = "shorten it, choose fewer quotations or a larger size"
-        return (f"{what[0].upper() + what[1:]} does not fit the {design.label.lower()} on {size} even with "
+        return (f"{what[0].upper() + what[1:]} does not fit the {design.noun} on {size} even with "
                 f"the type reduced to {scale:.0%}: {advice}.")
     return describe
 

@@ -18,7 +18,8 @@ def register(app):
     """Attach every blueprint to the app."""
     from . import api, home, quotes, sources, translations
 
-    for module in (home, sources, quotes, api, translations):
+    from . import leaflets
+    for module in (home, sources, quotes, api, translations, leaflets):
         app.register_blueprint(module.bp)
 
     @app.context_processor
