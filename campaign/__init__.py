@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
+    from . import accounts, ratelimit
+    accounts.init_app(app)
+    ratelimit.init_app(app)
 
     from .views import register
     register(app)

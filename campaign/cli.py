@@ -131,3 +131,5 @@ def init_app(app):
         app.cli.add_command(group)
     from . import pamphlets
     pamphlets.init_app(app)
+    from . import groups_cli
+    groups_cli.init_app(app)

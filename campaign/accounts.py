@@ -1,0 +1,274 @@
+"""Organizer accounts: argon2id passwords, a password policy, server-side sessions, login throttling.
+
+A login creates a fresh random session token (stored only as a hash); the signed cookie carries
+the token, so logging out deletes the row and ends the session even for a copied cookie.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, session
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import privacy, ratelimit
+from .db import db
+
+# argon2id, above the OWASP minimum (19 MiB, t=2, p=1): ~50 ms on a modest laptop.
+HASHER = PasswordHasher(time_cost=2, memory_cost=32 * 1024, parallelism=1, hash_len=32, salt_len=16)
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in as an organizer to see this page.")
+login_manager.session_protection = "basic"
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp of this capability is stored in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Organizer(UserMixin, db.Model):
+    """Someone who opens study groups; an admin sees every group."""
+
+    __tablename__ = "organizers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    session_token = None  # the clear token of the current request's session, never stored
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str | None:
+        """Flask-Login keeps this in the cookie: the session token, not the account id."""
+        return self.session_token
+
+
+class OrganizerSession(db.Model):
+    """One logged-in browser; deleting the row logs it out."""
+
+    __tablename__ = "organizer_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# -- passwords -----------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords attackers try first (lower-cased)."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _normalise(password: str) -> str:
+    return unicodedata.normalize("NFKC", password)
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    """Every reason a password is refused (empty when it is acceptable)."""
+    password = _normalise(password or "")
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(_("The password must have at least %(n)d characters.", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        problems.append(_("The password must have at most %(n)d characters.", n=MAX_LENGTH))
+    lowered = password.lower()
+    # Common passwords also with digits or punctuation tacked on ("password1234!").
+    stem = lowered.rstrip("0123456789!@#$%^&*.?_-+= ")
+    common = common_passwords()
+    if lowered in common or (stem and stem in common) or (stem and stem * 2 == lowered):
+        problems.append(_("This password is on the list of common passwords attackers try first."))
+    elif len(password) >= MIN_LENGTH and not stem:
+        problems.append(_("A password of only digits and punctuation is too easy to guess."))
+    elif len(set(lowered)) < 5 and len(password) >= MIN_LENGTH:
+        problems.append(_("The password repeats too few different characters."))
+    if email and len(password) >= MIN_LENGTH:
+        local = email.split("@")[0].lower()
+        if lowered == email.lower() or (len(local) >= 4 and local in lowered and len(lowered) - len(local) < 6):
+            problems.append(_("The password must not be built from the email address."))
+    return problems
+
+
+class PasswordPolicyError(ValueError):
+    """A password was refused; ``problems`` says why."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(" ".join(problems))
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(_normalise(password))
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, _normalise(password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_organizer(email: str, password: str, is_admin: bool = False) -> Organizer:
+    """A new organizer; raises ValueError (bad email, existing account) or PasswordPolicyError."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise ValueError(_("%(email)s is not an email address.", email=email))
+    if db.session.scalar(select(Organizer.id).where(Organizer.email == email)):
+        raise ValueError(_("An organizer with this email already exists."))
+    problems = password_problems(password, email)
+    if problems:
+        raise PasswordPolicyError(problems)
+    organizer = Organizer(email=email, password_hash=hash_password(password), is_admin=is_admin, active=True)
+    db.session.add(organizer)
+    db.session.flush()
+    return organizer
+
+
+def set_password(organizer: Organizer, password: str) -> None:
+    """Change the password and end every session of the account."""
+    problems = password_problems(password, organizer.email)
+    if problems:
+        raise PasswordPolicyError(problems)
+    organizer.password_hash = hash_password(password)
+    db.session.execute(delete(OrganizerSession).where(OrganizerSession.organizer_id == organizer.id))
+
+
+def find(email: str) -> Organizer | None:
+    return db.session.scalar(select(Organizer).where(Organizer.email == normalise_email(email)))
+
+
+# -- login throttling ---------------------------------------------------------------------------
+
+@dataclass
+class LoginResult:
+    organizer: Organizer | None = None
+    throttled: bool = False
+
+
+def _limits():
+    cfg = current_app.config
+    return (cfg.get("LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", "5/15minutes"),
+            cfg.get("LOGIN_ATTEMPTS_PER_CLIENT", "30/15minutes"))
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check a login. Failures are counted per (account, client) and attempts per client.
+
+    An attacker elsewhere cannot lock the real user out: their failures count against their own
+    address, while the real user's (account, address) pair keeps its own allowance.
+    """
+    pair_limit, client_limit = _limits()
+    client = ratelimit.client_key()
+    account = privacy.token_hash("login:" + normalise_email(email))[:32]
+    if not ratelimit.hit(client_limit, "login-client", client) or not ratelimit.allowed(
+            pair_limit, "login-pair", account, client):
+        return LoginResult(throttled=True)
+    organizer = find(email)
+    # Verify against a dummy hash for unknown accounts, so timing does not tell which emails exist.
+    ok = verify_password(organizer.password_hash if organizer else _dummy_hash(), password or "")
+    if not (ok and organizer and organizer.is_active):
+        ratelimit.hit(pair_limit, "login-pair", account, client)
+        return LoginResult()
+    ratelimit.clear(pair_limit, "login-pair", account, client)
+    if HASHER.check_needs_rehash(organizer.password_hash):
+        organizer.password_hash = hash_password(password)
+    return LoginResult(organizer=organizer)
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+def start_session(organizer: Organizer) -> None:
+    """Log in with a brand-new session: the old cookie contents are dropped, a new token is issued."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    db.session.add(OrganizerSession(token_hash=privacy.token_hash(token), organizer_id=organizer.id))
+    db.session.commit()
+    organizer.session_token = token
+    login_user(organizer, remember=False, fresh=True)
+
+
+def end_session(organizer: Organizer | None) -> None:
+    """Log out: delete the server-side session, then the cookie contents."""
+    if organizer is not None and organizer.session_token:
+        db.session.execute(delete(OrganizerSession).where(
+            OrganizerSession.token_hash == privacy.token_hash(organizer.session_token)))
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def _session_limits():
+    cfg = current_app.config
+    return (timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12)), timedelta(days=cfg.get("SESSION_MAX_DAYS", 7)))
+
+
+def load_session(token: str) -> Organizer | None:
+    """The organizer a session token belongs to, if the session is alive."""
+    if not token or len(token) > 100:
+        return None
+    now = utcnow()
+    idle, maximum = _session_limits()
+    row = db.session.get(OrganizerSession, privacy.token_hash(token))
+    if row is None or now - row.last_seen_at > idle or now - row.created_at > maximum:
+        return None
+    organizer = db.session.get(Organizer, row.organizer_id)
+    if organizer is None or not organizer.is_active:
+        return None
+    if now - row.last_seen_at > timedelta(minutes=5):  # write at most every few minutes
+        row.last_seen_at = now
+        db.session.commit()
+    organizer.session_token = token
+    return organizer
+
+
+def _stale(now: datetime):
+    idle, maximum = _session_limits()
+    return (OrganizerSession.last_seen_at < now - idle) | (OrganizerSession.created_at < now - maximum)
+
+
+def expired_sessions_count(now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(OrganizerSession).where(_stale(now))) or 0
+
+
+def delete_expired_sessions(now: datetime) -> None:
+    db.session.execute(delete(OrganizerSession).where(_stale(now)))
+
+
+def init_app(app):
+    """Flask-Login on the app."""
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session)

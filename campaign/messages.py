@@ -1,0 +1,108 @@
+"""Messages to participants: SMTP when ``MAIL_SERVER`` is configured, else ``.eml`` files in an outbox folder.
+
+The outbox (``instance/outbox/`` unless ``OUTBOX_DIR`` says otherwise) lets a single-machine install
+work without a mail server; its folder is 0700 and its files 0600, a signup's files are deleted with
+the signup, and ``privacy purge`` removes files older than ``OUTBOX_RETENTION_DAYS``.
+Logs name the message kind and signup number only — never an address or a name.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+log = logging.getLogger(__name__)
+
+
+def outbox_dir(app=None) -> Path:
+    app = app or current_app
+    path = Path(app.config.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox"))
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def build(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from the configured sender."""
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM", "Handbill <handbill@localhost>")
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid(domain="handbill.local")  # no DNS lookup of this host's name
+    message.set_content(body)
+    return message
+
+
+def deliver(message: EmailMessage, signup_id: int, kind: str) -> str:
+    """Send by SMTP if configured (falling back to the outbox on failure); returns where it went."""
+    cfg = current_app.config
+    if cfg.get("MAIL_SERVER"):
+        try:
+            _smtp(message, cfg)
+            log.info("sent %s message for signup %s by SMTP", kind, signup_id)
+            return "smtp"
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("SMTP failed for %s message of signup %s (%s); kept in the outbox",
+                        kind, signup_id, type(exc).__name__)
+    _write(message, signup_id, kind)
+    log.info("wrote %s message for signup %s to the outbox", kind, signup_id)
+    return "outbox"
+
+
+def _smtp(message: EmailMessage, cfg) -> None:
+    host, port = cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or (465 if cfg.get("MAIL_USE_SSL") else 25))
+    cls = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
+    with cls(host, port, timeout=int(cfg.get("MAIL_TIMEOUT", 10))) as smtp:
+        if cfg.get("MAIL_USE_TLS") and not cfg.get("MAIL_USE_SSL"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def _write(message: EmailMessage, signup_id: int, kind: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    path = outbox_dir() / f"{stamp}-s{signup_id}-{kind}-{secrets.token_hex(4)}.eml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(message.as_bytes())
+    return path
+
+
+def forget(signup_id: int) -> int:
+    """Delete the outbox files of one signup (its data is being deleted)."""
+    count = 0
+    for path in outbox_dir().glob(f"*-s{int(signup_id)}-*.eml"):
+        path.unlink(missing_ok=True)
+        count += 1
+    return count
+
+
+def purge_outbox(now: datetime, days: int) -> int:
+    """Delete outbox files older than ``days``."""
+    cutoff = (now.replace(tzinfo=timezone.utc) - timedelta(days=int(days))).timestamp()
+    count = 0
+    for path in outbox_dir().glob("*.eml"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+def notify(kind: str, signup_id: int, email: str, language: str, **context) -> str | None:
+    """Compose a message from ``templates/groups/mail/<kind>.txt`` in the person's language and send it."""
+    if not email:
+        return None
+    languages = current_app.config.get("LANGUAGES", ["en"])
+    with force_locale(language if language in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+        text = render_template(f"groups/mail/{kind}.txt", **context)
+    subject, _, body = text.strip().partition("\n")
+    return deliver(build(email, subject.strip(), body.strip() + "\n"), signup_id, kind)

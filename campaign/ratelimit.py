@@ -1,0 +1,80 @@
+"""Rate limits (Flask-Limiter's storage and strategies): Redis when ``REDIS_URL`` is set, memory otherwise.
+
+Each app gets its own limiter, so limits never leak between apps in one process. Views call
+:func:`check` / :func:`hit` with a limit string and the parts of the key; client addresses are
+keyed through an HMAC, so the limit storage never holds a raw IP address.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from limits import parse_many
+
+EXTENSION = "handbill.limiter"
+
+
+def client_key() -> str:
+    """The requesting client, as a keyed hash of its address."""
+    address = request.remote_addr or "unknown"
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(secret, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def limiter() -> Limiter:
+    return current_app.extensions[EXTENSION]
+
+
+def _items(limit: str):
+    return parse_many(limit)
+
+
+def _key(key: tuple[str, ...]) -> tuple[str, ...]:
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], *key)
+
+
+def allowed(limit: str, *key: str) -> bool:
+    """Would one more hit stay within every part of ``limit`` (e.g. ``"5/minute;20/hour"``)?"""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    strategy = limiter().limiter
+    return all(strategy.test(item, *_key(key)) for item in _items(limit))
+
+
+def hit(limit: str, *key: str) -> bool:
+    """Count one hit against ``limit``; False when it went over."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    strategy = limiter().limiter
+    return all([strategy.hit(item, *_key(key)) for item in _items(limit)])
+
+
+def clear(limit: str, *key: str) -> None:
+    """Forget the hits counted against ``limit`` for this key."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    strategy = limiter().limiter
+    for item in _items(limit):
+        strategy.clear(item, *_key(key))
+
+
+def enforce(limit: str, *key: str) -> None:
+    """Count a hit and answer 429 with a readable page once the limit is passed."""
+    if not hit(limit, *key):
+        abort(429, _("Too many requests from your connection. Please wait a few minutes and try again."))
+
+
+def init_app(app):
+    """A limiter per app, on Redis when ``REDIS_URL`` is configured."""
+    redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL", "")
+    storage = redis_url if redis_url else "memory://"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "handbill")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.extensions[EXTENSION] = Limiter(key_func=client_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                                        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
+                                        strategy=app.config["RATELIMIT_STRATEGY"])

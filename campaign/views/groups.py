@@ -1,0 +1,470 @@
+"""Study groups: the public list, group pages with the signup form, manage links, organizer pages."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+import yaml
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from .. import groups, messages, privacy, ratelimit
+from ..accounts import EMAIL_RE
+from ..groups import CONFIRMED, WAITLISTED
+from .forms import ActionForm, csrf_state, no_store, reject_csrf
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {
+    "en": "English", "ru": "Русский", "ar": "العربية", "uk": "Українська", "de": "Deutsch", "fr": "Français",
+    "es": "Español", "it": "Italiano", "tr": "Türkçe", "fa": "فارسی", "ku": "Kurdî", "pl": "Polski",
+    "pt": "Português", "nl": "Nederlands", "ka": "ქართული", "be": "Беларуская", "kk": "Қазақша", "he": "עברית",
+}
+
+
+def _no_controls(form, field):
+    """Refuse control characters (a name or handle has no need of them)."""
+    if field.data and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
+        raise ValidationError(_("Remove the invisible control characters from this field."))
+
+
+# -- forms ---------------------------------------------------------------------------------------
+
+class SignupForm(FlaskForm):
+    """Joining a group: only what the organizers need to reach the person."""
+
+    name = StringField(_l("Name or pseudonym"), validators=[DataRequired(_l("Give a name or a pseudonym.")),
+                                                            Length(max=80), _no_controls])
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    messenger = StringField(_l("Or a messenger handle (e.g. Signal or Telegram username)"),
+                            validators=[Length(max=100), _no_controls])
+    language = SelectField(_l("Preferred language"))
+    note = TextAreaField(_l("Note to the organizers (optional)"), validators=[Length(max=500), _no_controls])
+    consent = BooleanField(_l("I agree that this information is stored as described above."),
+                           validators=[DataRequired(_l("Please tick the box to agree, or do not sign up."))])
+    website = StringField(_l("Leave this field empty"))  # honeypot: hidden from people, filled by bots
+    src = HiddenField()
+
+    def validate_email(self, field):
+        """At least one way to reach the person, and an email must look like one."""
+        email = (field.data or "").strip()
+        if not email and not (self.messenger.data or "").strip():
+            raise ValidationError(_("Give an email address or a messenger handle (at least one)."))
+        if email and not EMAIL_RE.match(email):
+            raise ValidationError(_("This is not an email address."))
+
+    def to_input(self) -> groups.SignupInput:
+        return groups.SignupInput(name=self.name.data, email=(self.email.data or "").strip(),
+                                  messenger=self.messenger.data or "", language=self.language.data or "",
+                                  note=self.note.data or "", src=valid_source(self.src.data))
+
+
+class GroupForm(FlaskForm):
+    """A group as the organizer describes it."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120), _no_controls])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    pamphlet = SelectField(_l("Reading pack"), default="")
+    language = SelectField(_l("Language of the group"), choices=[SelectChoice(c, n) for c, n in LANGUAGE_NAMES.items()])
+    online = BooleanField(_l("Meets online"))
+    city = StringField(_l("City (or leave empty for an online group)"), validators=[Length(max=80), _no_controls])
+    timezone = SelectField(_l("Time zone of the meeting times"), default="UTC")
+    meetings = TextAreaField(_l("Meetings, one per line: YYYY-MM-DD HH:MM-HH:MM"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Seats"), default=12, validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    listed = BooleanField(_l("List publicly on the study groups page (otherwise only people with the link find it)"),
+                          default=True)
+    signups_open = BooleanField(_l("Signups open"), default=True)
+
+    parsed_meetings: list = []
+
+    def fill_choices(self):
+        self.pamphlet.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(*p) for p in pamphlet_choices()]
+        self.timezone.choices = [SelectChoice(z) for z in sorted(available_timezones())]
+
+    def validate_city(self, field):
+        """A city unless the group meets online."""
+        if not self.online.data and not (field.data or "").strip():
+            raise ValidationError(_("Give a city, or tick “Meets online”."))
+
+    def validate_meetings(self, field):
+        """Every line must be a real meeting time; the message names the line."""
+        try:
+            self.parsed_meetings = groups.parse_schedule(field.data, self.timezone.data or "UTC")
+        except groups.ScheduleError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def to_input(self) -> groups.GroupInput:
+        return groups.GroupInput(
+            title=self.title.data.strip(), description=(self.description.data or "").strip(),
+            pamphlet=self.pamphlet.data or None, language=self.language.data, city=(self.city.data or "").strip(),
+            online=bool(self.online.data), timezone=self.timezone.data, meetings=self.parsed_meetings,
+            capacity=self.capacity.data, listed=bool(self.listed.data), signups_open=bool(self.signups_open.data))
+
+
+class MoveForm(ActionForm):
+    """Move a person to the other list."""
+
+    to = HiddenField(validators=[DataRequired()])
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def pamphlet_choices() -> list[tuple[str, str]]:
+    """Pamphlets in ``PAMPHLETS_DIR`` a group can point at (slug, title)."""
+    found = []
+    for path in sorted(Path(current_app.config["PAMPHLETS_DIR"]).glob("*.yaml")):
+        slug = groups.valid_slug(path.stem)
+        if not slug:
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue
+        title = data.get("title") if isinstance(data, dict) else None
+        found.append((slug, str(title or slug)))
+    return found
+
+
+def valid_source(value: str | None) -> str | None:
+    """``?src=`` counts only when it names a pamphlet of this site (so it can carry nothing else)."""
+    slug = groups.valid_slug(value)
+    if slug and (Path(current_app.config["PAMPHLETS_DIR"]) / f"{slug}.yaml").is_file():
+        return slug
+    return None
+
+
+def language_choices(group) -> list[tuple[str, str]]:
+    codes = list(dict.fromkeys([group.language, *current_app.config.get("LANGUAGES", ["en"])]))
+    return [SelectChoice(c, LANGUAGE_NAMES.get(c, c)) for c in codes]
+
+
+def external(endpoint: str, **values) -> str:
+    """An absolute link on the configured BASE_URL (messages leave the request's context)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _managed(key: str):
+    """The group if the logged-in organizer may manage it; 404 otherwise (no hint that it exists)."""
+    group = groups.by_key(key)
+    if group is None or not groups.can_manage(current_user, group):
+        abort(404)
+    return group
+
+
+def _public(key: str):
+    return groups.by_key(key) or abort(404)
+
+
+def _schedule(group) -> list[tuple[datetime, datetime]]:
+    return [m.local(group.zone) for m in group.meetings]
+
+
+def _tell(kind: str, signups, group, **context) -> None:
+    """Send one kind of message to every listed person who gave an email."""
+    for signup in signups:
+        email = privacy.decrypt(signup.email_enc, "email")
+        if email:
+            messages.notify(kind, signup.id, email, signup.language, group=group, schedule=_schedule(group),
+                            status=signup.status, group_url=external("groups.show", key=group.key), **context)
+
+
+def _retention(group) -> datetime | None:
+    return groups.retention_date(group, current_app.config.get("RETENTION_DAYS", 30))
+
+
+# -- public pages -------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    """Publicly listed groups with the seats they have left."""
+    return render_template("groups/index.html", listed=groups.listed_groups())
+
+
+@bp.route("/<key>", methods=["GET", "POST"])
+def show(key):
+    """A group's page: what, when, where, seats left, and the signup form."""
+    group = _public(key)
+    form = SignupForm()
+    form.language.choices = language_choices(group)
+    if request.method == "GET":
+        form.src.data = valid_source(request.args.get("src")) or ""
+        form.language.data = group.language
+        return _group_page(group, form)
+    ratelimit.enforce(current_app.config.get("SIGNUP_RATE_LIMIT", "10/minute;50/hour"), "signup",
+                      ratelimit.client_key())
+    valid = form.validate()
+    state = csrf_state(form)
+    if state == "reject":
+        reject_csrf()
+    if state == "retry":
+        return _group_page(group, form, retry=True), 400
+    if (form.website.data or "").strip():
+        log.info("honeypot filled on group %s; nothing stored", group.id)
+        return render_template("groups/received.html", group=group)
+    if not valid:
+        return _group_page(group, form), 422
+    try:
+        signup, token = groups.join(group.id, form.to_input())
+    except groups.GroupClosed:
+        form.form_errors.append(_("Signups for this group are closed."))
+        return _group_page(group, form), 409
+    manage_url = external("groups.manage", token=token)
+    if signup.email_enc:
+        messages.notify("confirmation", signup.id, form.email.data.strip(), signup.language, group=group,
+                        schedule=_schedule(group), status=signup.status, manage_url=manage_url,
+                        group_url=external("groups.show", key=group.key))
+    return redirect(url_for("groups.manage", token=token, welcome=1), code=303)
+
+
+def _group_page(group, form, retry=False):
+    return render_template("groups/show.html", group=group, form=form, retry=retry, seats=groups.seats_left(group),
+                           schedule=_schedule(group), retention=_retention(group),
+                           retention_days=current_app.config.get("RETENTION_DAYS", 30),
+                           manages=groups.can_manage(current_user, group))
+
+
+def _ics(group, url: str) -> Response:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "handbill.local"
+    body = groups.calendar_ics(group, host, url)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="group-{group.key}.ics"'})
+
+
+@bp.get("/<key>/calendar.ics")
+def calendar(key):
+    """The group's meetings for a calendar app."""
+    group = _public(key)
+    return _ics(group, external("groups.show", key=group.key))
+
+
+# -- the participant's manage link --------------------------------------------------------------
+
+def _signup_for(token: str):
+    return groups.by_token(token) or abort(404, _("This manage link is not valid any more: the signup was "
+                                                 "deleted, or the link was copied incompletely."))
+
+
+@bp.get("/manage/<token>")
+@no_store
+def manage(token):
+    """What we hold about the person, with buttons to cancel or delete it."""
+    signup = _signup_for(token)
+    group = signup.group
+    position = groups.waitlist_position(signup) if signup.status == WAITLISTED else None
+    details = {
+        "name": privacy.decrypt(signup.name_enc, "name"), "email": privacy.decrypt(signup.email_enc, "email"),
+        "messenger": privacy.decrypt(signup.messenger_enc, "messenger"),
+        "note": privacy.decrypt(signup.note_enc, "note"),
+    }
+    return render_template("groups/manage.html", signup=signup, group=group, details=details, position=position,
+                           token=token, manage_url=external("groups.manage", token=token),
+                           welcome=request.args.get("welcome") == "1", form=ActionForm(),
+                           schedule=_schedule(group), retention=_retention(group),
+                           language_name=LANGUAGE_NAMES.get(signup.language, signup.language))
+
+
+@bp.post("/manage/<token>/cancel")
+def manage_cancel(token):
+    """Give up the place: contact details are erased now, the seat goes to the next person waiting."""
+    signup = _signup_for(token)
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+    group = signup.group
+    signup_id = signup.id
+    promoted = groups.cancel(signup_id)
+    messages.forget(signup_id)
+    _tell("promoted", promoted, group)
+    flash(_("You cancelled your place. Your contact details are erased."))
+    return redirect(url_for("groups.manage", token=token), code=303)
+
+
+@bp.post("/manage/<token>/delete")
+@no_store
+def manage_delete(token):
+    """Delete everything held about this signup, now."""
+    signup = _signup_for(token)
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+    group = signup.group
+    signup_id = signup.id
+    promoted = groups.delete_signup(signup_id)
+    messages.forget(signup_id)
+    _tell("promoted", promoted, group)
+    return render_template("groups/deleted.html", group=group)
+
+
+@bp.get("/manage/<token>/calendar.ics")
+def manage_calendar(token):
+    """The calendar file, from the manage page."""
+    signup = _signup_for(token)
+    return _ics(signup.group, external("groups.show", key=signup.group.key))
+
+
+# -- organizers ---------------------------------------------------------------------------------
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """The groups this organizer manages (every group for an admin)."""
+    mine = groups.visible_to(current_user)
+    return render_template("groups/mine.html", groups_=[(g, groups.seats_left(g)) for g in mine],
+                           form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Open a new group."""
+    form = GroupForm()
+    form.fill_choices()
+    if request.method == "POST":
+        valid = form.validate()
+        state = csrf_state(form)
+        if state == "reject":
+            reject_csrf()
+        if state != "retry" and valid:
+            group = groups.create_group(current_user, form.to_input())
+            flash(_("Group opened. Share its link or print it on a leaflet."))
+            return redirect(url_for("groups.roster", key=group.key), code=303)
+        return render_template("groups/form.html", form=form, group=None, retry=state == "retry"), \
+            400 if state == "retry" else 422
+    return render_template("groups/form.html", form=form, group=None)
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+@login_required
+def edit(key):
+    """Change a group; participants are told when the schedule, place or title changes."""
+    group = _managed(key)
+    form = GroupForm(obj=group) if request.method == "GET" else GroupForm()
+    form.fill_choices()
+    if request.method == "GET":
+        form.pamphlet.data = group.pamphlet or ""
+        form.meetings.data = groups.format_schedule(group.meetings, group.timezone)
+        return render_template("groups/form.html", form=form, group=group, delete_form=ActionForm())
+    valid = form.validate()
+    state = csrf_state(form)
+    if state == "reject":
+        reject_csrf()
+    if state == "retry" or not valid:
+        return render_template("groups/form.html", form=form, group=group, retry=state == "retry",
+                               delete_form=ActionForm()), 400 if state == "retry" else 422
+    change = groups.update_group(group.id, form.to_input())
+    _tell("promoted", change.promoted, change.group)
+    if change.changed:
+        promoted_ids = {s.id for s in change.promoted}
+        _tell("changed", [s for s in groups.listed_signups(group) if s.id not in promoted_ids], change.group)
+    flash(_("Saved."))
+    return redirect(url_for("groups.roster", key=group.key), code=303)
+
+
+@bp.post("/<key>/delete")
+@login_required
+def delete(key):
+    """Delete a group with all its signups."""
+    group = _managed(key)
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+    groups.delete_group(group.id)
+    flash(_("The group and every signup in it are deleted."))
+    return redirect(url_for("groups.mine"), code=303)
+
+
+@bp.get("/<key>/roster")
+@login_required
+@no_store
+def roster(key):
+    """Confirmed and waitlisted people with their contact details (decrypted only here)."""
+    group = _managed(key)
+    entries = groups.roster(group)
+    return render_template(
+        "groups/roster.html", group=group, confirmed=[e for e in entries if e.status == CONFIRMED],
+        waitlisted=[e for e in entries if e.status == WAITLISTED], sources=groups.source_counts(group),
+        cancelled=groups.cancelled_count(group), exports=groups.exports(group), form=ActionForm(),
+        seats=groups.seats_left(group), retention=_retention(group), schedule=_schedule(group),
+        share_url=external("groups.show", key=group.key))
+
+
+def _roster_signup(group, signup_id: int):
+    signup = groups.signup(signup_id)
+    if signup is None or signup.group_id != group.id:
+        abort(404)
+    return signup
+
+
+@bp.post("/<key>/roster/<int:signup_id>/move")
+@login_required
+def roster_move(key, signup_id):
+    """Move someone between the confirmed list and the waitlist."""
+    group = _managed(key)
+    signup = _roster_signup(group, signup_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        reject_csrf() if csrf_state(form) else abort(400, _("Choose the list to move to."))
+    try:
+        groups.move(signup, form.to.data)
+    except groups.GroupError as exc:
+        flash(_("Not moved: %(reason)s.", reason=str(exc)))
+        return redirect(url_for("groups.roster", key=key), code=303)
+    if signup.status == CONFIRMED:
+        _tell("promoted", [signup], group)
+    return redirect(url_for("groups.roster", key=key), code=303)
+
+
+@bp.post("/<key>/roster/<int:signup_id>/remove")
+@login_required
+def roster_remove(key, signup_id):
+    """Remove someone and their data; the next person waiting gets the seat."""
+    group = _managed(key)
+    signup = _roster_signup(group, signup_id)
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+    promoted = groups.delete_signup(signup.id)
+    messages.forget(signup_id)
+    _tell("promoted", promoted, group)
+    flash(_("Removed; their data is deleted."))
+    return redirect(url_for("groups.roster", key=key), code=303)
+
+
+@bp.post("/<key>/roster.csv")
+@login_required
+def roster_csv(key):
+    """The roster as CSV, safe to open in a spreadsheet; the export itself is logged (not its data)."""
+    group = _managed(key)
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+    entries = groups.roster(group)
+    body = "\ufeff" + groups.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
+    groups.log_export(group, current_user, len(entries))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="roster-{group.key}-{stamp}.csv"',
+        "Cache-Control": "no-store"})
+
+
+@bp.app_context_processor
+def csrf_field_value():
+    """``csrf_token()`` for the small logout form in the organizer bar (evaluated only when shown)."""
+    from flask_wtf.csrf import generate_csrf
+
+    return {"csrf_token": generate_csrf}
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a time (already in the group's zone)."""
+    return value.strftime(fmt)
+
+
+@bp.app_template_filter("utc_date")
+def utc_date(value: datetime | None) -> str:
+    return (value or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
