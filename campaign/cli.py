@@ -133,3 +133,5 @@ def init_app(app):
     pamphlets.init_app(app)
     from . import groups_cli
     groups_cli.init_app(app)
+    from . import cards_cli
+    cards_cli.init_app(app)

@@ -1,0 +1,544 @@
+"""Social quote cards: one verbatim quotation as a PNG of a platform's exact size.
+
+Cards go through the same pipeline as every print output (autoescaped template →
+WeasyPrint → PDF → pdfium → PNG), so fonts and right-to-left text behave alike. The
+quote's type size is found by laying the card out: candidate sizes are laid out together
+as pages of one document, the largest whose text block fits its frame is kept, and that
+very page is written — so fitting costs little more than one plain render. Rendering is
+pure: plain data in (:class:`CardQuote`), bytes out.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from pathlib import Path
+
+from . import render
+
+TEMPLATE = "print/card.html"
+# Bump when the fitting or rasterising code changes what a card looks like (templates and
+# print assets are already part of the cache key).
+VERSION = 3
+
+
+class CardError(render.RenderError):
+    """A card cannot be made as asked; ``field`` names the offending parameter."""
+
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        ValueError.__init__(self, f"{field}: {message}")
+
+    def __reduce__(self):
+        # travels back from the bounded render's child process by pickle
+        return type(self), (self.field, self.message)
+
+
+class CardTooLong(CardError):
+    """The quotation does not fit the format at the smallest legible type size."""
+
+
+def N_(message: str) -> str:
+    """Mark a label for translation; the web pages translate it when they show it."""
+    return message
+
+
+# -- formats ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Format:
+    """A platform size in CSS pixels (= PNG pixels) and where text may go on it."""
+
+    name: str
+    width: int
+    height: int
+    label: str
+    use: str
+    layout: str  # "tall": mark above the text; "wide": mark hanging in the start margin
+    # the frame text is kept inside: (top, end, bottom, start) insets in px
+    frame: tuple[int, int, int, int]
+    min_px: int  # smallest quote size still legible when the card is shown as a thumbnail
+    max_px: int  # short quotes stop growing here
+    speaker_px: int
+    source_px: int
+    mark_px: int
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("square", 1080, 1080, N_("Square"), N_("Instagram, Mastodon, Telegram"), "tall",
+           (96, 100, 96, 100), 32, 92, 40, 30, 26),
+    Format("portrait", 1080, 1350, N_("Portrait"), N_("Instagram and Facebook feeds"), "tall",
+           (120, 100, 120, 100), 32, 96, 42, 31, 27),
+    # Stories put the account name at the top and the reply bar at the bottom: 250 px each stay clear.
+    Format("story", 1080, 1920, N_("Story"), N_("Instagram, Facebook and WhatsApp stories"), "tall",
+           (250 + 60, 100, 250 + 60, 100), 34, 100, 44, 32, 28),
+    Format("landscape", 1200, 675, N_("Landscape"), N_("X, Facebook and Mastodon posts"), "wide",
+           (72, 96, 72, 164), 26, 72, 32, 25, 22),
+    Format("og", 1200, 630, N_("Link preview"), N_("Open Graph and Twitter link previews"), "wide",
+           (64, 96, 64, 164), 26, 64, 31, 24, 21),
+)}
+DEFAULT_FORMAT = "square"
+
+
+# -- palettes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Palette:
+    """Background and text colours; every text colour meets WCAG AA against the background."""
+
+    name: str
+    label: str
+    background: str
+    text: str  # the quotation and the speaker
+    muted: str  # source line and campaign mark (small text: needs 4.5:1 too)
+    accent: str  # quotation mark, rule and band: graphics, 3:1 is enough
+
+    def text_roles(self) -> dict[str, str]:
+        """The colours used for text, which must each reach 4.5:1 against the background."""
+        return {"text": self.text, "muted": self.muted}
+
+
+PALETTES: dict[str, Palette] = {p.name: p for p in (
+    Palette("paper", N_("Paper"), "#fbf6ec", "#1c1b19", "#4d4a44", "#b3261e"),
+    Palette("night", N_("Night"), "#14192b", "#f6f3ea", "#c9cede", "#f2b63c"),
+    Palette("red", N_("Red"), "#9e1b1b", "#ffffff", "#fbe3dc", "#ffc9b9"),
+    Palette("olive", N_("Olive"), "#1f3a2c", "#f4f1e6", "#cfdccf", "#e8c35a"),
+    Palette("sand", N_("Sand"), "#efe0c2", "#261c12", "#54402a", "#8a3412"),
+)}
+DEFAULT_PALETTE = "paper"
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio between two colours (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# -- the quotation as plain data -------------------------------------------------------------
+
+MARK_MAX = 60
+
+
+@dataclass(frozen=True)
+class CardQuote:
+    """Everything a card shows, as plain data (picklable for worker processes)."""
+
+    id: str
+    text: str
+    speaker: str
+    source_line: str
+    lang: str = "en"
+    dir: str = "ltr"
+
+    @property
+    def alt(self) -> str:
+        """Alt text: the quotation, then "— speaker, source"."""
+        plain = re.sub(r"\*([^*\n]+)\*", r"\1", self.text)
+        return f"{plain} — {self.speaker}, {self.source_line}"
+
+
+def source_line(source, gettext=lambda s, **kw: s % kw) -> str:
+    """A short attribution for a card: "Open Left interview, 29 November 2016"."""
+    meta = source.meta or {}
+    publisher = meta.get("publisher") or source.publisher or source.title
+    date = source.published
+    when = f"{date.day} {date.strftime('%B')} {date.year}" if date else ""
+    if meta.get("interviewers"):
+        line = gettext("%(publisher)s interview", publisher=publisher)
+    else:
+        line = publisher
+    return f"{line}, {when}" if when else line
+
+
+def card_quote(quote, gettext=lambda s, **kw: s % kw) -> CardQuote:
+    """Plain card data from a quotation already fetched through ``quotes.get_verified``."""
+    lang = (quote.source.meta or {}).get("language") or "en"
+    direction = "rtl" if lang.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
+    return CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
+                     source_line=source_line(quote.source, gettext), lang=lang, dir=direction)
+
+
+def check_choice(fmt: str, palette: str, mark: str = "") -> tuple[Format, Palette, str]:
+    """Validate the parameters; ``CardError`` names the field and lists the valid choices."""
+    if fmt not in FORMATS:
+        raise CardError("format", f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if palette not in PALETTES:
+        raise CardError("palette", f"unknown palette {palette!r}; choose one of: {', '.join(PALETTES)}")
+    mark = " ".join((mark or "").split())
+    if len(mark) > MARK_MAX:
+        raise CardError("mark", f"the campaign mark is at most {MARK_MAX} characters")
+    return FORMATS[fmt], PALETTES[palette], mark
+
+
+def filename(quote_id: str, fmt: str) -> str:
+    """``<quote-id>-<format>.png``."""
+    return f"{quote_id}-{fmt}.png"
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Card:
+    """A rendered card and what travels with it."""
+
+    png: bytes
+    quote_id: str
+    format: str
+    palette: str
+    size_px: int  # the quotation's type size chosen by fitting
+    alt: str
+    key: str
+
+    @property
+    def filename(self) -> str:
+        return filename(self.quote_id, self.format)
+
+
+def line_height(fmt: Format, px: float) -> float:
+    """Big type sets tighter: 1.34 at the legible minimum down to 1.16 at the largest size."""
+    span = max(fmt.max_px - fmt.min_px, 1)
+    return round(1.34 - 0.18 * min(max((px - fmt.min_px) / span, 0), 1), 3)
+
+
+def _context(data: CardQuote, fmt: Format, palette: Palette, mark: str, sizes: list[int]) -> dict:
+    """The template's data: the quote, the geometry and one page per candidate size."""
+    top, end, bottom, start = fmt.frame
+    if mark:
+        bottom += round(fmt.mark_px * 2.2)  # room for the mark line under the text
+    return {
+        "lang": data.lang, "dir": data.dir, "quote": asdict(data), "mark": mark,
+        "fmt": {**asdict(fmt), "top": top, "end": end, "bottom": bottom, "start": start,
+                "frame_height": fmt.height - top - bottom},
+        "palette": asdict(palette),
+        "sizes": [{"px": px, "line_height": line_height(fmt, px), "glyph_px": round(px * 3)} for px in sizes],
+    }
+
+
+def cache_key(data: CardQuote, fmt: str, palette: str, mark: str = "", source_url: str = "") -> str:
+    """What determines a card's bytes (template, data, options, print assets): also its ETag."""
+    return render.cache_key(TEMPLATE, {"quote": asdict(data), "source_url": source_url},
+                            {"format": fmt, "palette": palette, "mark": mark, "version": VERSION})
+
+
+def estimate(data: CardQuote, fmt: Format, mark: str = "") -> float:
+    """A first guess at the size that fills the frame, from the text's length and the frame's area."""
+    top, end, bottom, start = fmt.frame
+    width = fmt.width - start - end
+    height = fmt.height - top - bottom - (fmt.mark_px * 2.2 if mark else 0)
+    # attribution and gaps take about this much height, the mark in tall layouts about 1.6 lines
+    height -= fmt.speaker_px * 1.3 + fmt.source_px * 1.35 + 60
+    chars = max(len(data.text), 1)
+    # Noto Serif averages ~0.5 em per character; lines are ~1.25 em; ragged lines waste ~8%
+    px = math.sqrt(width * height / (chars * 0.5 * 1.25 * 1.08))
+    if fmt.layout == "tall":
+        px = math.sqrt(width * height / (chars * 0.5 * 1.25 * 1.08 + width * 1.6 * 2.4 / px))
+    return px
+
+
+# The PDF is only an intermediate for the PNG: no tags needed (and the layout is cheaper without).
+PDF_OPTIONS = render.PdfOptions(tagged=False)
+
+
+def _layout(html: str):
+    """Lay out a card with the project's renderer (asset-only fetcher, no attachments)."""
+    return render.layout(html, options=PDF_OPTIONS)
+
+
+def _boxes(box, cls: str):
+    """Every box in a layout tree whose element has the class ``cls``."""
+    stack = [box]
+    while stack:
+        b = stack.pop()
+        element = getattr(b, "element", None)
+        if element is not None and getattr(b, "element_tag", None) and cls in (element.get("class") or "").split():
+            yield b
+            continue  # its line and text boxes carry the same element: the outer box is the one
+        stack.extend(getattr(b, "children", ()) or ())
+
+
+LAYOUTS = 0
+
+
+@dataclass
+class _Probe:
+    """One laid-out size: does it fit, and the heights the next guess is worked out from."""
+
+    px: int
+    fits: bool
+    body: float  # height of the whole text block
+    text: float  # height of the quotation alone
+    glyph: float  # height of the opening mark (grows with the type in tall layouts)
+    document: object
+    box: object
+
+
+def _probe(data: CardQuote, fmt: Format, palette: Palette, mark: str, px: int) -> _Probe:
+    """Lay the card out at one quote size and measure it against its frame.
+
+    A block taller than the page is fragmented by the layout engine (its tail moved to another
+    page), so besides the block's height the source line — its last element — must be on the
+    first page, inside the frame: never cut, never overflowing.
+    """
+    context = _context(data, fmt, palette, mark, [px])
+    document = _layout(render.render_html(TEMPLATE, context))
+    global LAYOUTS
+    LAYOUTS += 1
+    root = document.pages[0]._page_box
+    frame_top = fmt.frame[0]
+    frame_bottom = frame_top + context["fmt"]["frame_height"]
+    frames = list(_boxes(root, "frame"))
+    bodies, texts = list(_boxes(root, "body")), list(_boxes(root, "text"))
+    glyphs, sources = list(_boxes(root, "glyph")), list(_boxes(root, "source"))
+    if not (len(frames) == len(bodies) == len(texts) == len(sources) == 1):
+        return _Probe(px, False, math.inf, math.inf, 0, document, None)
+    frame, body, text, last = frames[0], bodies[0], texts[0], sources[0]
+    glyph = glyphs[0].margin_height() if glyphs and fmt.layout == "tall" else 0
+    height = body.margin_height()
+    # Half a pixel of slack for rounding in the layout engine.
+    fits = (len(document.pages) == 1 and frame_top - 0.5 <= body.position_y
+            and body.position_y + height <= frame_bottom + 0.5
+            and last.position_y + last.margin_height() <= frame_bottom + 0.5
+            and body.margin_width() <= frame.width + 0.5)
+    return _Probe(px, fits, height, text.margin_height(), glyph, document, body)
+
+
+def _next_size(probe: _Probe, room: float) -> float:
+    """The size at which the block would just fill ``room``, from one measurement.
+
+    The quotation's height grows with the square of the type size (more lines, each taller), the
+    opening mark linearly, the attribution not at all: solve a·s² + b·s + c = room.
+    """
+    s = probe.px
+    a, b = probe.text / s / s, probe.glyph / s
+    c = probe.body - probe.text - probe.glyph
+    if a <= 0:
+        return s * 1.2
+    return (-b + math.sqrt(max(b * b - 4 * a * (c - room), 0))) / (2 * a)
+
+
+# A fitted block filling at least this share of its frame's height is taken without trying a
+# size up: the difference would be one pixel of type, and every try is a full layout.
+GOOD_FILL = 0.94
+
+
+def fit(data: CardQuote, fmt: Format, palette: Palette, mark: str = ""):
+    """Find the largest legible quote size that fits; return ``(document, px)`` with the block centred.
+
+    Each try is one layout; the first guess comes from the text's length, the next from what
+    the layout measured, so most cards take one or two layouts.
+    """
+    low, high = fmt.min_px, fmt.max_px
+    room = fmt.height - fmt.frame[0] - fmt.frame[2] - (round(fmt.mark_px * 2.2) if mark else 0)
+    best: _Probe | None = None
+    too_big = high + 1  # smallest size known not to fit
+    px = min(max(round(estimate(data, fmt, mark)), low), high)
+    for _try in range(8):
+        probe = _probe(data, fmt, palette, mark, px)
+        if probe.fits:
+            best = probe
+            if px >= high or px + 1 >= too_big or probe.body >= room * GOOD_FILL:
+                break
+            target = math.floor(_next_size(probe, room * 0.985))
+            px = min(max(target, px + 1), too_big - 1, high)
+        else:
+            too_big = px
+            if px <= low:
+                break
+            if best is not None and best.px + 1 >= px:
+                break
+            target = math.floor(_next_size(probe, room * 0.985)) if probe.box is not None else px * 0.85
+            floor = best.px + 1 if best else low
+            px = max(min(target, px - 1), floor)
+    if best is None:
+        raise CardTooLong("format", too_long_message(fmt))
+    # Centre the block in its frame (layout put it at the top).
+    best.box.translate(0, max((room - best.body) / 2, 0))
+    return best.document, best.px
+
+
+def too_long_message(fmt: Format) -> str:
+    """What to do about a quotation that will not fit a format legibly."""
+    taller = [f.name for f in FORMATS.values() if f.height * (f.width - sum(f.frame[1::2])) >
+              fmt.height * (fmt.width - sum(fmt.frame[1::2])) and f.name != fmt.name]
+    other = (" or the " + " / ".join(taller) + " format") if taller else ""
+    return (f"this quotation is too long for a legible {fmt.name} card ({fmt.width}×{fmt.height} px, "
+            f"type no smaller than {fmt.min_px} px): choose a shorter excerpt (mark cuts with […]){other}")
+
+
+def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> bytes:
+    """First PDF page → PNG of exactly ``width``×``height`` px with text metadata (one encode)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[0]
+        image = page.render(scale=width / page.get_width()).to_pil()
+    finally:
+        doc.close()
+    if image.size != (width, height):
+        # pdfium rounds the bitmap up: trim the sub-pixel sliver (or pad, never stretch type)
+        canvas = Image.new(image.mode, (width, height), image.getpixel((0, 0)))
+        canvas.paste(image.crop((0, 0, min(width, image.width), min(height, image.height))))
+        image = canvas
+    info = PngInfo()
+    for keyword, value in text.items():
+        info.add_itxt(keyword, value)  # iTXt: UTF-8, so names and quotes in any script survive
+    out = BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def png_text(data: CardQuote, author: str = "", source_url: str = "") -> dict[str, str]:
+    """The PNG's text chunks: Description/Alt (the alt text), Title, Author, Source."""
+    text = {"Title": f"{data.speaker}: {data.id}", "Description": data.alt, "Alt": data.alt,
+            "Author": author or data.speaker, "Source": source_url or data.source_line}
+    return text
+
+
+def _render_png(data: CardQuote, fmt: str, palette: str, mark: str, source_url: str) -> tuple[bytes, int]:
+    """Fit, write the PDF and rasterise: ``(png, quote size in px)``; runs inside ``render.bounded``."""
+    format_, palette_, mark = check_choice(fmt, palette, mark)
+    document, px = fit(data, format_, palette_, mark)
+    pdf = render.document_pdf(document, PDF_OPTIONS)
+    return rasterise(pdf, format_.width, format_.height, png_text(data, source_url=source_url)), px
+
+
+def render_card(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "", *,
+                cache_dir: str | Path | None = None, source_url: str = "") -> Card:
+    """Render one card (or take it from the cache); raises ``CardError`` / ``CardTooLong``.
+
+    The render runs under the renderer's time and memory limits (a forked child).
+    """
+    _f, _p, mark = check_choice(fmt, palette, mark)
+    key = cache_key(data, fmt, palette, mark, source_url)
+    chosen = {}
+
+    def produce() -> bytes:
+        png, chosen["px"] = render.bounded(_render_png, data, fmt, palette, mark, source_url)
+        return png
+
+    png, _hit = render.cached_bytes(cache_dir, key, produce, ".png")
+    return Card(png=png, quote_id=data.id, format=fmt, palette=palette, size_px=chosen.get("px", 0),
+                alt=data.alt, key=key)
+
+
+def card_pdf(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "") -> bytes:
+    """The intermediate one-page PDF of a card (what the PNG is rasterised from)."""
+    def produce():
+        format_, palette_, mark_ = check_choice(fmt, palette, mark)
+        document, _px = fit(data, format_, palette_, mark_)
+        return render.document_pdf(document, PDF_OPTIONS)
+
+    return render.bounded(produce)
+
+
+def card_html(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "",
+              px: int | None = None) -> str:
+    """The HTML of a card at one quote size (the fitted size unless given): for comparisons and debugging."""
+    format_, palette_, mark = check_choice(fmt, palette, mark)
+    if px is None:
+        px = render.bounded(lambda: fit(data, format_, palette_, mark)[1])
+    return render.render_html(TEMPLATE, _context(data, format_, palette_, mark, [px]))
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """One card to build in a worker process: plain data only."""
+
+    data: CardQuote
+    format: str
+    palette: str
+    mark: str = ""
+    cache_dir: str | None = None
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """A built card (``png``) or why not (``error``)."""
+
+    job: Job
+    png: bytes | None = None
+    error: str = ""
+
+    @property
+    def filename(self) -> str:
+        return filename(self.job.data.id, self.job.format)
+
+
+def run_job(job: Job) -> JobResult:
+    """Build one card; a quotation that does not fit is reported, not raised (the batch goes on)."""
+    try:
+        card = render_card(job.data, job.format, job.palette, job.mark, cache_dir=job.cache_dir,
+                           source_url=job.source_url)
+    except CardError as exc:
+        return JobResult(job, error=exc.message)
+    return JobResult(job, png=card.png)
+
+
+def pool(workers: int):
+    """A process pool whose workers start from a server that has already imported the renderer."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        # forkserver: safe with threads in the parent (a web server), and fast once warm
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["campaign.cards", "weasyprint", "pypdfium2", "PIL.Image"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def build(jobs: list[Job], workers: int = 1, progress=None):
+    """Yield a :class:`JobResult` per job, in completion order, rendering across ``workers`` processes."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            result = run_job(job)
+            if progress:
+                progress(result)
+            yield result
+        return
+    from concurrent.futures import as_completed
+
+    with pool(workers) as executor:
+        futures = [executor.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            result = future.result()
+            if progress:
+                progress(result)
+            yield result
+
+
+def alt_text_files(results: list[JobResult]) -> dict[str, bytes]:
+    """``alt-text.csv`` and ``alt-text.txt``: each file's alt text (and any card that was not built)."""
+    import csv
+    import io
+
+    rows = sorted(results, key=lambda r: (r.job.data.id, list(FORMATS).index(r.job.format)))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "quote_id", "format", "width", "height", "alt_text", "error"])
+    lines = []
+    for r in rows:
+        f = FORMATS[r.job.format]
+        writer.writerow([r.filename if r.png else "", r.job.data.id, f.name, f.width, f.height, r.job.data.alt,
+                         r.error])
+        if r.png:
+            lines.append(f"{r.filename}\n{r.job.data.alt}\n")
+        else:
+            lines.append(f"{r.filename} (not made)\n{r.error}\n")
+    return {"alt-text.csv": out.getvalue().encode("utf-8"), "alt-text.txt": "\n".join(lines).encode("utf-8")}

@@ -1,0 +1,229 @@
+"""Quote cards: one card as PNG, the batch page with previews, ZIP downloads."""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from urllib.parse import urljoin
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import cards, quotes
+from ..db import db
+from ..models import Quote
+
+bp = Blueprint("cards", __name__)
+
+# A card is a pure function of its URL's parameters and the data under its ETag; a URL that carries
+# the card's version (``v``) can never change, so browsers and proxies may keep it for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=86400"
+MAX_BATCH = 120
+
+
+def _cache_dir() -> str | None:
+    """Where rendered cards are kept (``CACHE_DIR/cards``), or None to render every time."""
+    base = current_app.config.get("CACHE_DIR")
+    return os.path.join(base, "cards") if base else None
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on the configured public address (``BASE_URL``), for link previews and metadata."""
+    return urljoin(current_app.config["BASE_URL"].rstrip("/") + "/", path.lstrip("/"))
+
+
+def _params(args) -> tuple[str, str, str]:
+    """Format, palette and mark from the query string; bad values answer 400 with the valid choices."""
+    fmt = args.get("format", cards.DEFAULT_FORMAT)
+    palette = args.get("palette", cards.DEFAULT_PALETTE)
+    mark = args.get("mark", "")
+    try:
+        _f, _p, mark = cards.check_choice(fmt, palette, mark)
+    except cards.CardError as exc:
+        abort(400, str(exc))
+    return fmt, palette, mark
+
+
+def card_url(quote_id: str, key: str, fmt: str, palette: str, mark: str = "", **extra) -> str:
+    """The versioned URL of one card (``v`` pins the content, so it is cached for good)."""
+    params = {"format": fmt, "palette": palette, "v": key[:16], **extra}
+    if mark:
+        params["mark"] = mark
+    return url_for("cards.card_png", quote_id=quote_id, **params)
+
+
+@bp.app_template_global("quote_cards")
+def quote_cards(quote, palette: str | None = None, mark: str = "") -> dict:
+    """What a quote page shows and announces about the quote's cards (URLs, alt text, sizes)."""
+    if palette not in cards.PALETTES:
+        palette = cards.DEFAULT_PALETTE
+    data = cards.card_quote(quote)
+    source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
+    items = []
+    for fmt in cards.FORMATS.values():
+        key = cards.cache_key(data, fmt.name, palette, mark, source_url)
+        items.append({"format": fmt, "key": key, "url": card_url(quote.id, key, fmt.name, palette, mark),
+                      "download": card_url(quote.id, key, fmt.name, palette, mark, download=1),
+                      "filename": cards.filename(quote.id, fmt.name)})
+    by_name = {i["format"].name: i for i in items}
+    return {"alt": data.alt, "palette": palette, "palettes": list(cards.PALETTES.values()), "items": items,
+            "preview": by_name[cards.DEFAULT_FORMAT], "og": by_name["og"],
+            "og_image": absolute(by_name["og"]["url"]), "page_url": source_url, "format_names": list(cards.FORMATS)}
+
+
+@bp.get("/cards/palettes.css")
+def palettes_css():
+    """Swatch colours for the palette pickers, from the same data the cards use (no inline styles: CSP)."""
+    rules = [f".palette-{p.name} {{ background: {p.background}; color: {p.text}; "
+             f"box-shadow: inset 0 -0.35em 0 {p.accent}; }}" for p in cards.PALETTES.values()]
+    return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/quotes/<quote_id>/card.png")
+def card_png(quote_id):
+    """One quote card as PNG: re-verified quote, cached bytes, ETag and long Cache-Control."""
+    fmt, palette, mark = _params(request.args)
+    quote = quotes.get_verified(quote_id) or abort(404)
+    data = cards.card_quote(quote)
+    source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
+    key = cards.cache_key(data, fmt, palette, mark, source_url)
+    headers = {"ETag": f'"{key}"',
+               "Cache-Control": IMMUTABLE if request.args.get("v") == key[:16] else REVALIDATE}
+    if request.if_none_match.contains(key):
+        return Response(status=304, headers=headers)
+    try:
+        card = cards.render_card(data, fmt, palette, mark, cache_dir=_cache_dir(), source_url=source_url)
+    except cards.CardTooLong as exc:
+        abort(422, exc.message)
+    disposition = "attachment" if request.args.get("download") else "inline"
+    headers["Content-Disposition"] = f'{disposition}; filename="{card.filename}"'
+    return Response(card.png, mimetype="image/png", headers=headers)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CardsForm(FlaskForm):
+    """A batch of cards: a theme or chosen quotations, the formats, one palette, an optional mark."""
+
+    class Meta:
+        csrf = False  # a GET form that only reads: previews and downloads change nothing
+
+    theme = SelectField(_l("Theme"), validators=[Optional()])
+    quotes = MultiCheckboxField(_l("Or choose quotations"))
+    formats = MultiCheckboxField(_l("Formats"))
+    palette = RadioField(_l("Palette"), default=cards.DEFAULT_PALETTE)
+    mark = StringField(_l("Campaign mark or handle (optional, small line at the bottom)"),
+                       validators=[Optional(), Length(max=cards.MARK_MAX)])
+
+    def fill_choices(self):
+        """Themes, quotations, formats and palettes from the library and the card module."""
+        self.theme.choices = [("", _("— none —"))] + [(t.id, t.name) for t in quotes.themes()]
+        self.quotes.choices = [(q.id, f"{q.speaker}: {q.text[:90]}{'…' if len(q.text) > 90 else ''}")
+                               for q in db.session.scalars(db.select(Quote).order_by(Quote.position, Quote.id))]
+        self.formats.choices = [(f.name, f"{_(f.label)} ({f.width}×{f.height}, {_(f.use)})")
+                                for f in cards.FORMATS.values()]
+        self.palette.choices = [(p.name, _(p.label)) for p in cards.PALETTES.values()]
+
+    def validate_quotes(self, field):
+        """A theme or at least one quotation, not both."""
+        if not self.theme.data and not field.data:
+            raise ValidationError(_("Choose a theme or at least one quotation."))
+        if self.theme.data and field.data:
+            raise ValidationError(_("Choose a theme or quotations, not both."))
+
+    def validate_formats(self, field):
+        """At least one format, and not more cards than one download should hold."""
+        if not field.data:
+            raise ValidationError(_("Choose at least one format."))
+
+    def selected(self) -> list[Quote]:
+        """The chosen quotations, each re-verified against its source."""
+        if self.theme.data:
+            found = quotes.search(theme=self.theme.data)
+            for q in found:
+                quotes.verify(q)
+            return found
+        return quotes.get_many_verified(list(self.quotes.data))
+
+
+def _batch_form():
+    """The batch form filled from the query string, validated (or None when nothing was asked yet)."""
+    form = CardsForm(request.args)
+    form.fill_choices()
+    if not request.args:
+        form.formats.data = [cards.DEFAULT_FORMAT]
+        form.palette.data = cards.DEFAULT_PALETTE
+        return form, None
+    if not form.validate():
+        return form, None
+    try:
+        chosen = form.selected()
+    except quotes.QuoteError as exc:
+        form.quotes.errors = list(form.quotes.errors) + [exc.message]
+        return form, None
+    total = len(chosen) * len(form.formats.data)
+    if total > MAX_BATCH:
+        form.formats.errors = list(form.formats.errors) + [
+            _("That is %(n)d cards; one download holds at most %(max)d. Choose fewer quotations or formats, "
+              "or build them all with `flask --app app cards build`.", n=total, max=MAX_BATCH)]
+        return form, None
+    return form, chosen
+
+
+def _batch(form, chosen) -> list[dict]:
+    """The cards of a batch, in quotation then format order, with their URLs and alt text."""
+    mark = " ".join((form.mark.data or "").split())
+    out = []
+    for quote in chosen:
+        data = cards.card_quote(quote)
+        source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
+        for name in [f for f in cards.FORMATS if f in form.formats.data]:
+            key = cards.cache_key(data, name, form.palette.data, mark, source_url)
+            out.append({"quote": quote, "data": data, "format": cards.FORMATS[name], "mark": mark,
+                        "source_url": source_url, "filename": cards.filename(quote.id, name),
+                        "url": card_url(quote.id, key, name, form.palette.data, mark),
+                        "download": card_url(quote.id, key, name, form.palette.data, mark, download=1)})
+    return out
+
+
+@bp.get("/cards")
+def index():
+    """Pick a theme or quotations, formats and a palette; preview the cards as thumbnails."""
+    form, chosen = _batch_form()
+    status = 422 if request.args and chosen is None else 200
+    batch = _batch(form, chosen) if chosen is not None else []
+    download = url_for("cards.download", **request.args) if chosen else None
+    return render_template("cards/index.html", form=form, batch=batch, download=download), status
+
+
+@bp.get("/cards/cards.zip")
+def download():
+    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``."""
+    form, chosen = _batch_form()
+    if chosen is None:
+        problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
+    results = []
+    for item in _batch(form, chosen):
+        job = cards.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
+                        item["source_url"])
+        results.append(cards.run_job(job))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for result in results:
+            if result.png:
+                # PNGs are compressed already: store them as they are
+                archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
+        for name, body in cards.alt_text_files(results).items():
+            archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+    name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
+    return Response(buffer.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
