@@ -585,10 +585,28 @@ def asset_versions() -> str:
     return _asset_digest[1]
 
 
+def template_sources(template: str) -> list[str]:
+    """``template`` and every template it extends, includes or imports, transitively (sorted)."""
+    from jinja2 import meta
+
+    seen: set[str] = set()
+    todo = [template]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        todo.extend(ref for ref in meta.find_referenced_templates(_ENV.parse(source)) if ref)
+    return sorted(seen)
+
+
 def cache_key(template: str, context: dict, options: dict) -> str:
-    """Content hash of what determines the output: template source, data, options, assets."""
+    """Content hash of what determines the output: template sources, data, options, assets."""
     h = hashlib.sha256()
-    h.update((TEMPLATES / template).read_bytes())
+    for name in template_sources(template):
+        h.update(name.encode() + b"\0")
+        h.update((TEMPLATES / name).read_bytes())
     h.update(json.dumps(context, sort_keys=True, default=str).encode())
     h.update(json.dumps(options, sort_keys=True, default=str).encode())
     h.update(asset_versions().encode())
