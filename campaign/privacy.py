@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -49,9 +50,12 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 
 def decode_key(text: str) -> bytes:
     """A key as written in configuration: urlsafe base64 of exactly 32 bytes."""
+    text = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]+={0,2}", text):
+        raise EncryptionKeyError("ENCRYPTION_KEY is not urlsafe base64 (letters, digits, - and _)")
     try:
-        raw = base64.urlsafe_b64decode(text.strip().encode("ascii") + b"==")
-    except (ValueError, UnicodeEncodeError) as exc:
+        raw = base64.urlsafe_b64decode(text.rstrip("=").encode("ascii") + b"=" * (-len(text.rstrip("=")) % 4))
+    except ValueError as exc:
         raise EncryptionKeyError("ENCRYPTION_KEY is not urlsafe base64") from exc
     if len(raw) != 32:
         raise EncryptionKeyError(f"ENCRYPTION_KEY must decode to 32 bytes, not {len(raw)}")
