@@ -144,3 +144,8 @@ def zine(pdf: bytes) -> bytes:
 def _title(reader: PdfReader, what: str) -> str:
     title = (reader.metadata or {}).get("/Title") or ""
     return f"{title} ({what})" if title else what
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF has."""
+    return len(PdfReader(BytesIO(pdf)).pages)

@@ -35,6 +35,7 @@ TEMPLATE = "print/pack.html"
 LANGUAGES = ("en", "ru", "ar")
 RTL = {"ar"}
 SIZES = {"A5": (148, 210), "A4": (210, 297), "Letter": (215.9, 279.4), "A6": (105, 148)}
+PAGE_SIZES = {"A5": "A5", "A4": "A4", "Letter": "letter", "A6": "A6"}  # CSS page size keywords
 IMPOSITIONS = ("none", "booklet", "zine")
 GLOSSARY_MODES = ("used", "all", "none")
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 6
@@ -247,6 +248,11 @@ def check_against_library(spec: PackSpec) -> None:
 def pamphlet_validate(data: dict) -> PackSpec:
     """The pamphlets registry's validator for ``kind: reading-pack``."""
     return validate(data)
+
+
+def pamphlet_key(spec: PackSpec) -> str:
+    """What the pamphlets build compares to skip an unchanged pack: its content fingerprint."""
+    return fingerprint(spec) + "-" + spec.imposition
 
 
 def pamphlet_render(spec: PackSpec) -> bytes:
@@ -552,6 +558,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                for t in sorted(listed, key=lambda t: t.term.casefold())]
     return {
         "lang": spec.lang, "dir": "rtl" if spec.lang in RTL else "ltr", "size": spec.size,
+        "page_size": PAGE_SIZES[spec.size],
         "title": spec.title, "subtitle": spec.subtitle, "editor": spec.editor,
         "session_minutes": spec.session_minutes, "plan": session_plan(spec.session_minutes),
         "ground_rules": list(spec.ground_rules), "further_reading": list(spec.further_reading),
@@ -570,7 +577,7 @@ def session_plan(minutes: int) -> list[tuple[int, str]]:
 
 # -- rendering: plain data → PDF bytes ---------------------------------------------------
 
-PRINT_TEMPLATES = ("print/pack.html", "print/_pack_macros.html", "print/pack_front.html", "print/pack_section.html",
+PRINT_TEMPLATES = ("print/base.html", "print/pack.html", "print/_pack_macros.html", "print/pack_front.html", "print/pack_section.html",
                    "print/pack_back.html")
 
 
@@ -578,18 +585,11 @@ def pdf_options(context: dict) -> render.PdfOptions:
     """The PDF's metadata: title, language, subject and the themes as keywords."""
     return render.PdfOptions(title=context["title"], author=context["editor"] or "Handbill",
                              subject=context["subtitle"] or "Reading pack", lang=context["lang"],
-                             keywords=tuple(s["title"] for s in context["sections"]), tagged=True,
-                             stylesheets=(page_css(context["size"]),))
-
-
-def page_css(size: str) -> str:
-    """The page size rule (the only per-pack CSS; it never carries user text)."""
-    width, height = SIZES[size]
-    return f"@page {{ size: {width}mm {height}mm; }}"
+                             keywords=tuple(s["title"] for s in context["sections"]), tagged=True)
 
 
 def render_html(context: dict) -> str:
-    """The pack's HTML, exactly as WeasyPrint will see it (the page size comes with the options)."""
+    """The pack's HTML, exactly as WeasyPrint will see it."""
     return render.render_html(TEMPLATE, context, translations=_translations(context["lang"]))
 
 

@@ -1,0 +1,464 @@
+"""Reading packs: the builder (themes, excerpts, questions → preview, PDF, booklet, pamphlet) and the question editor."""
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+
+import click
+import yaml
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import impose, packs, render
+from ..db import db
+from ..models import Question, Theme
+from ..pamphlets import PamphletError
+
+bp = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
+
+PREVIEW_PAGES = 4
+PREVIEW_WIDTH = 260
+FIELD_PATH = re.compile(r"sections\[(\d+)\]\.(\w+)")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SectionForm(Form):
+    """One theme of the pack: whether it is in, where, which excerpts and which questions."""
+
+    include = BooleanField(_l("Include"))
+    theme = HiddenField()
+    order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=99)])
+    # The library check (packs.validate) names unknown ids and numbers more clearly than WTForms would.
+    quotes = MultiCheckboxField(_l("Excerpts"), validate_choice=False)
+    questions = MultiCheckboxField(_l("Questions"), coerce=int, validate_choice=False)
+    note = TextAreaField(_l("Introduction (ours; empty: the theme's description)"), validators=[Length(max=600)])
+
+
+class PackForm(FlaskForm):
+    """The whole pack: texts, language, format, print options and its sections."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    subtitle = StringField(_l("Subtitle"), validators=[Length(max=200)])
+    editor = StringField(_l("Edited by (optional)"), validators=[Length(max=120)])
+    lang = SelectField(_l("Language of the pack"), choices=options([("en", "English"), ("ru", "Русский"), ("ar", "العربية")]),
+                       default="en")
+    size = SelectField(_l("Page size"), choices=options([("A5", _l("A5 (booklet from A4 sheets)")), ("A4", "A4"),
+                                                  ("Letter", "US Letter"), ("A6", _l("A6 (pocket zine)"))]),
+                       default="A5")
+    imposition = SelectField(_l("Print as"), choices=options([
+        ("none", _l("Pages in reading order")),
+        ("booklet", _l("Booklet: two pages per sheet side, fold and staple")),
+        ("zine", _l("Pocket zine: four A6 pages per A4 side, cut, fold and staple"))]), default="none")
+    session_minutes = IntegerField(_l("Meeting length (minutes)"), default=90,
+                                   validators=[DataRequired(), NumberRange(min=30, max=240)])
+    glossary = SelectField(_l("Glossary"), choices=options([("used", _l("Terms used in the pack")),
+                                                    ("all", _l("Every term")), ("none", _l("No glossary"))]),
+                           default="used")
+    prompts = BooleanField(_l("Show the interviewer's question before each answer"), default=True)
+    draft_questions = BooleanField(_l("Allow questions not yet reviewed (marked as drafts)"))
+    sections = FieldList(FormField(SectionForm))
+    name = StringField(_l("Save as pamphlet named"), validators=[
+        Optional(), Length(max=80), Regexp(packs.SLUG.pattern + "$", message=_l("Use lower-case letters, digits and hyphens."))])
+    replace = BooleanField(_l("Replace a pamphlet of that name"))
+
+    def included(self) -> list:
+        """The chosen sections, in the chosen order (ties keep the page's order)."""
+        chosen = [entry for entry in self.sections if entry.form.include.data]
+        return sorted(chosen, key=lambda e: (e.form.order.data or 99, self.sections.entries.index(e)))
+
+    def validate_sections(self, field):
+        """At least one theme; every chosen theme with an excerpt and three to six questions."""
+        chosen = self.included()
+        if not chosen:
+            raise ValidationError(_("Choose at least one theme."))
+        for entry in chosen:
+            if not entry.form.quotes.data:
+                entry.form.quotes.errors = list(entry.form.quotes.errors) + [
+                    _("Choose at least one excerpt for this theme.")]
+            count = len(entry.form.questions.data or [])
+            if not packs.MIN_QUESTIONS <= count <= packs.MAX_QUESTIONS:
+                entry.form.questions.errors = list(entry.form.questions.errors) + [
+                    _("Choose %(low)d to %(high)d questions.", low=packs.MIN_QUESTIONS, high=packs.MAX_QUESTIONS)]
+        if any(e.form.quotes.errors or e.form.questions.errors for e in chosen):
+            raise ValidationError(_("Some themes need attention (see below)."))
+
+    def validate_imposition(self, field):
+        """A pocket zine is made of A6 pages; a booklet of anything larger."""
+        if field.data == "zine" and self.size.data != "A6":
+            raise ValidationError(_("A pocket zine needs A6 pages: choose page size A6."))
+        if field.data == "booklet" and self.size.data == "A6":
+            raise ValidationError(_("A6 pages print as a pocket zine, not a booklet."))
+
+    def to_data(self) -> dict:
+        """The pamphlet data this form describes (validated again by ``packs.validate``)."""
+        data = {"kind": "reading-pack", "title": self.title.data or "", "subtitle": self.subtitle.data or "",
+                "editor": self.editor.data or "", "lang": self.lang.data, "size": self.size.data,
+                "imposition": self.imposition.data, "session_minutes": self.session_minutes.data,
+                "glossary": self.glossary.data, "prompts": bool(self.prompts.data),
+                "draft_questions": bool(self.draft_questions.data), "sections": []}
+        for entry in self.included():
+            section = {"theme": entry.form.theme.data, "quotes": list(entry.form.quotes.data or []),
+                       "questions": sorted(entry.form.questions.data or [])}
+            if (entry.form.note.data or "").strip():
+                section["note"] = entry.form.note.data
+            data["sections"].append(section)
+        return data
+
+
+def _fill(form: PackForm, library: list[dict]) -> None:
+    """Section entries with their excerpts and questions as choices: as posted, or one per theme.
+
+    A posted entry keeps the theme it names (so a theme added meanwhile cannot shift the choices);
+    a theme the library does not know is reported by the pack's validation.
+    """
+    by_theme = {item["theme"].id: item for item in library}
+    if not form.sections.entries:
+        for item in library:
+            form.sections.append_entry()
+            form.sections.entries[-1].form.theme.data = item["theme"].id
+    for entry in form.sections.entries:
+        item = by_theme.get(entry.form.theme.data)
+        entry.item = item
+        entry.form.quotes.choices = options((q.id, q.id) for q in item["quotes"]) if item else []
+        entry.form.questions.choices = (options((n, q.text) for n, q in enumerate(item["questions"], start=1))
+                                        if item else [])
+
+
+def _defaults(form: PackForm, library: list[dict], spec: packs.PackSpec | None = None) -> None:
+    """Pre-fill the form: every theme with its own excerpts and reviewed questions, or a saved pack."""
+    chosen = {s.theme: (n, s) for n, s in enumerate(spec.sections, start=1)} if spec else {}
+    for entry in form.sections.entries:
+        item = entry.item
+        theme = item["theme"]
+        reviewed = [n for n, q in enumerate(item["questions"], start=1) if q.status == "reviewed"]
+        entry.form.include.data = theme.id in chosen if spec else True
+        entry.form.order.data = chosen[theme.id][0] if theme.id in chosen else theme.position + 1
+        section = chosen.get(theme.id, (None, None))[1]
+        entry.form.quotes.data = list(section.quotes) if section and section.quotes is not None else list(item["own"])
+        entry.form.questions.data = (list(section.questions) if section and section.questions is not None
+                                     else reviewed[:packs.MAX_QUESTIONS])
+        entry.form.note.data = section.note if section else ""
+    if spec:
+        for key in ("title", "subtitle", "editor", "lang", "size", "imposition", "session_minutes", "glossary",
+                    "prompts", "draft_questions"):
+            getattr(form, key).data = getattr(spec, key)
+        form.name.data = spec.name or ""
+
+
+def _apply_error(form: PackForm, exc: PamphletError) -> None:
+    """Put a validation message on the form field it names."""
+    match = FIELD_PATH.match(exc.field)
+    if match:
+        chosen = form.included()
+        index = int(match.group(1))
+        if index < len(chosen):
+            target = getattr(chosen[index].form, match.group(2), None)
+            if target is not None:
+                target.errors = list(target.errors) + [exc.message]
+                form.sections.errors = list(form.sections.errors) + [_("Some themes need attention (see below).")]
+                return
+    target = getattr(form, exc.field.split("[")[0].split(".")[0], None)
+    if not hasattr(target, "errors") or exc.field == "sections":
+        target = form.sections
+    target.errors = list(target.errors) + [exc.message]
+
+
+def _pamphlets_dir() -> Path:
+    return Path(current_app.config["PAMPHLETS_DIR"])
+
+
+def _load_pamphlet(name: str) -> packs.PackSpec:
+    """Read ``pamphlets/<name>.yaml`` as a reading pack; 404 if absent, 422 if invalid."""
+    if not packs.SLUG.fullmatch(name or ""):
+        abort(404)
+    path = _pamphlets_dir() / f"{name}.yaml"
+    if not path.is_file():
+        abort(404, _("There is no pamphlet named %(name)s.", name=name))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("kind") != "reading-pack":
+            raise PamphletError("kind", "this pamphlet is not a reading pack")
+        return packs.validate({**data, "name": name})
+    except (PamphletError, yaml.YAMLError) as exc:
+        abort(422, f"{path.name}: {exc}")
+
+
+def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
+    """The pack's PDF through the content cache."""
+    return packs.build(spec, cache_dir=current_app.config.get("CACHE_DIR"), imposition=imposition)
+
+
+def _thumbnails(spec: packs.PackSpec) -> tuple[list[str], int]:
+    """PNG data: URIs of the first pages and the page count (CSP allows data: images only from us)."""
+    pdf = _build(spec)
+    count = impose.page_count(pdf)
+    key = packs.fingerprint(spec)
+    uris = []
+    for page in range(min(PREVIEW_PAGES, count)):
+        png, _hit = render.cached_bytes(current_app.config.get("CACHE_DIR"), f"{key}-p{page}-w{PREVIEW_WIDTH}",
+                                        lambda page=page: render.pdf_to_png(pdf, page, width=PREVIEW_WIDTH), ".png")
+        uris.append("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+    return uris, count
+
+
+def _download_name(spec: packs.PackSpec, imposition: str) -> str:
+    stem = spec.name or packs.slugify(spec.title)[:60]
+    return f"{stem}{'' if imposition == 'none' else '-' + imposition}.pdf"
+
+
+def _save(form: PackForm, spec: packs.PackSpec) -> bool:
+    """Write ``pamphlets/<name>.yaml`` atomically; never overwrite unless asked."""
+    folder = _pamphlets_dir()
+    path = folder / f"{form.name.data}.yaml"
+    if path.exists() and not form.replace.data:
+        form.name.errors = list(form.name.errors) + [
+            _("A pamphlet named %(name)s exists; tick “replace” to overwrite it.", name=form.name.data)]
+        return False
+    if path.exists():
+        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if existing.get("kind") != "reading-pack":
+            form.name.errors = list(form.name.errors) + [_("That name belongs to a pamphlet of another kind.")]
+            return False
+    folder.mkdir(parents=True, exist_ok=True)
+    header = "# Reading pack saved from the builder; build it with `flask --app app pamphlets build`.\n"
+    text = header + yaml.safe_dump(spec.as_data(), sort_keys=False, allow_unicode=True, width=100)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def _validated(form: PackForm) -> packs.PackSpec | None:
+    """The form's pack, validated against the library, or None with messages on the fields."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return packs.validate({**form.to_data(), "name": form.name.data or None})
+    except PamphletError as exc:
+        _apply_error(form, exc)
+        return None
+
+
+def _render_failed(form: PackForm, exc: Exception) -> None:
+    message = exc.message if isinstance(exc, (PamphletError, render.RenderError)) else str(exc)
+    form.sections.errors = list(form.sections.errors) + [message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Build a reading pack: choose themes, excerpts and questions; preview, download or save it."""
+    library = packs.library_choices()
+    form = PackForm()
+    _fill(form, library)
+    previews, page_count = [], 0
+    if request.method == "GET":
+        spec = _load_pamphlet(request.args["from"]) if request.args.get("from") else None
+        _defaults(form, library, spec)
+        if spec is None:
+            form.title.data = _("Aleppo, Russia's war and the left")
+            form.subtitle.data = _("A reading pack on Leila al-Shami's 2016 interview with Open Left")
+        return render_template("packs/new.html", form=form, library=library, previews=previews, page_count=0)
+    action = request.form.get("action", "preview")
+    spec = _validated(form)
+    if spec is not None:
+        try:
+            if action in ("download", "pdf"):
+                imposition = form.imposition.data if action == "download" else "none"
+                pdf = _build(spec, imposition)
+                return Response(pdf, mimetype="application/pdf", headers={
+                    "Content-Disposition": f'attachment; filename="{_download_name(spec, imposition)}"',
+                    "Cache-Control": "no-store"})
+            if action == "save":
+                if not form.name.data:
+                    form.name.errors = list(form.name.errors) + [_("Give the pamphlet a name to save it.")]
+                    return render_template("packs/new.html", form=form, library=library, previews=[],
+                                           page_count=0), 422
+                _build(spec)  # a pack that cannot be rendered is not saved
+                if _save(form, spec):
+                    flash(_("Saved as pamphlets/%(name)s.yaml.", name=form.name.data))
+                    return redirect(url_for("packs.new", **{"from": form.name.data}))
+                return render_template("packs/new.html", form=form, library=library, previews=[],
+                                       page_count=0), 409
+            previews, page_count = _thumbnails(spec)
+        except (PamphletError, render.RenderError) as exc:
+            _render_failed(form, exc)
+            return render_template("packs/new.html", form=form, library=library, previews=[], page_count=0), 422
+        return render_template("packs/new.html", form=form, library=library, previews=previews,
+                               page_count=page_count)
+    return render_template("packs/new.html", form=form, library=library, previews=[], page_count=0), 422
+
+
+@bp.post("/preview")
+def preview():
+    """The builder's live preview: thumbnails of the first pages as JSON (422 with messages on error)."""
+    library = packs.library_choices()
+    form = PackForm()
+    _fill(form, library)
+    spec = _validated(form)
+    if spec is not None:
+        try:
+            previews, count = _thumbnails(spec)
+            return jsonify({"pages": previews, "count": count})
+        except (PamphletError, render.RenderError) as exc:
+            _render_failed(form, exc)
+    errors = [str(e) for e in form.sections.errors]
+    for name in ("title", "subtitle", "editor", "imposition", "session_minutes", "name"):
+        errors += [f"{getattr(form, name).label.text}: {e}" for e in getattr(form, name).errors]
+    for entry in form.included():
+        for f in (entry.form.quotes, entry.form.questions, entry.form.note):
+            errors += [f"{_theme_name(entry.form.theme.data)}: {e}" for e in f.errors]
+    return jsonify({"errors": errors or [_("The pack could not be built.")]}), 422
+
+
+def _theme_name(theme_id: str) -> str:
+    theme = db.session.get(Theme, theme_id)
+    return theme.name if theme else theme_id
+
+
+# -- the question editor --------------------------------------------------------------------
+
+class QuestionForm(FlaskForm):
+    """A discussion question we write for one theme."""
+
+    theme = SelectField(_l("Theme"), validators=[DataRequired()])
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(min=10, max=400)])
+
+    def validate_theme(self, field):
+        """The theme must exist."""
+        if db.session.get(Theme, field.data) is None:
+            raise ValidationError(_("Unknown theme."))
+
+
+class ReviewForm(FlaskForm):
+    """Mark a question reviewed (a button with its CSRF token)."""
+
+
+def _theme_choices() -> list[SelectChoice]:
+    return options((t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position)))
+
+
+@bp.get("/questions")
+def questions():
+    """Every theme's discussion questions with their review status."""
+    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm())
+
+
+@bp.route("/questions/new", methods=["GET", "POST"])
+def question_new():
+    """Add a question to a theme; it starts as a draft until someone reviews it."""
+    form = QuestionForm()
+    form.theme.choices = _theme_choices()
+    if request.method == "GET" and request.args.get("theme"):
+        form.theme.data = request.args["theme"]
+    if form.validate_on_submit():
+        last = db.session.scalar(select(func.max(Question.position)).where(Question.theme_id == form.theme.data))
+        question = Question(theme_id=form.theme.data, position=(last if last is not None else -1) + 1,
+                            text=" ".join(form.text.data.split()), status="draft", curated=False, edited=True)
+        db.session.add(question)
+        db.session.commit()
+        flash(_("Question added as a draft: mark it reviewed when someone has checked it."))
+        return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("packs/question_form.html", form=form, question=None), status
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+def question_edit(question_id):
+    """Edit a question's words or theme; a changed question goes back to draft."""
+    question = db.session.get(Question, question_id) or abort(404)
+    form = QuestionForm()
+    form.theme.choices = _theme_choices()
+    if request.method == "GET":
+        form.theme.data, form.text.data = question.theme_id, question.text
+    if form.validate_on_submit():
+        text = " ".join(form.text.data.split())
+        if text != question.text or form.theme.data != question.theme_id:
+            question.text, question.theme_id = text, form.theme.data
+            question.edited = True
+            question.status = "draft"
+            db.session.commit()
+            flash(_("Saved as a draft: mark it reviewed when someone has checked it."))
+        return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("packs/question_form.html", form=form, question=question), status
+
+
+@bp.post("/questions/<int:question_id>/review")
+def question_review(question_id):
+    """Mark a question reviewed: from now on packs print it."""
+    question = db.session.get(Question, question_id) or abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, _("This form arrived without a valid security token, so nothing was changed. "
+                     "Reload the page and try again."))
+    question.status = "reviewed"
+    db.session.commit()
+    flash(_("Question marked reviewed."))
+    return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+
+
+# -- command line -------------------------------------------------------------------------
+
+@bp.cli.command("build")
+@click.argument("names", nargs=-1)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build", show_default=True,
+              help="Folder for the PDFs.")
+@click.option("--booklet", is_flag=True, help="Also write NAME-booklet.pdf, imposed for saddle-stitch folding.")
+@click.option("--zine", is_flag=True, help="Also write NAME-zine.pdf, A6 pages four to an A4 side (A6 packs).")
+def build_command(names, out_dir, booklet, zine):
+    """Render reading packs (pamphlets/NAME.yaml, kind reading-pack); all of them without NAME."""
+    folder = _pamphlets_dir()
+    paths = [folder / f"{n}.yaml" for n in names] if names else sorted(folder.glob("*.yaml"))
+    failed = 0
+    built = 0
+    for path in paths:
+        try:
+            if not path.is_file():
+                raise PamphletError("name", "no such pamphlet", file=path.name)
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.YAMLError as exc:
+                raise PamphletError("yaml", f"not valid YAML: {exc}") from None
+            if not isinstance(data, dict) or data.get("kind") != "reading-pack":
+                if names:
+                    raise PamphletError("kind", "not a reading pack")
+                continue
+            spec = packs.validate({**data, "name": path.stem})
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            cache = current_app.config.get("CACHE_DIR")
+            outputs = [("none", f"{path.stem}.pdf")]
+            if booklet:
+                outputs.append(("booklet", f"{path.stem}-booklet.pdf"))
+            if zine:
+                outputs.append(("zine", f"{path.stem}-zine.pdf"))
+            for imposition, filename in outputs:
+                pdf = packs.build(spec, cache_dir=cache, imposition=imposition)
+                (Path(out_dir) / filename).write_bytes(pdf)
+                click.echo(f"{path.stem}: {Path(out_dir) / filename} ({impose.page_count(pdf)} pages)")
+            built += 1
+        except (PamphletError, render.RenderError) as exc:
+            failed += 1
+            where = exc.in_file(path.name) if isinstance(exc, PamphletError) and not exc.file else exc
+            click.echo(f"error: {where}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+    if not built:
+        click.echo("No reading packs to build.")
