@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
 Slot = int | None  # a 0-based page index of the original, or None for a blank
 
@@ -94,20 +95,63 @@ def _sheet(width: float, height: float, across: int, down: int, standard: dict) 
     return width * across, height * down
 
 
-def _place(sheet: PageObject, page: PageObject, x: float, y: float) -> None:
-    """Draw ``page`` with its lower-left corner at (x, y) of the sheet."""
-    box = page.mediabox
-    sheet.merge_transformed_page(page, Transformation().translate(x - float(box.left), y - float(box.bottom)))
+class _Sheets:
+    """Builds sheet sides that draw original pages as Form XObjects.
 
+    Each original page becomes one XObject (its content stream copied as is, its resources
+    cloned once), and a sheet side is a few ``cm … Do`` operators. This never parses the
+    pages' content, so imposing a long booklet takes milliseconds per page, not seconds.
+    """
 
-def _finish(writer: PdfWriter) -> bytes:
-    # Links and bookmarks point at pages that no longer exist as such; a print file needs neither.
-    for page in writer.pages:
-        if "/Annots" in page:
-            del page["/Annots"]
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    def __init__(self, reader: PdfReader):
+        self.reader = reader
+        self.writer = PdfWriter()
+        self.forms: dict[int, object] = {}
+
+    def _form(self, index: int):
+        if index not in self.forms:
+            page = self.reader.pages[index]
+            contents = page.get("/Contents")
+            parts = contents.get_object() if contents is not None else []
+            if not isinstance(parts, ArrayObject):
+                parts = [parts]
+            data = b"\n".join(part.get_object().get_data() for part in parts)
+            form = DecodedStreamObject()
+            form.set_data(data)
+            box = page.mediabox
+            form.update({
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in (box.left, box.bottom, box.right, box.top)]),
+                NameObject("/Resources"): (page["/Resources"].get_object().clone(self.writer)
+                                           if "/Resources" in page else DictionaryObject()),
+            })
+            self.forms[index] = self.writer._add_object(form.flate_encode())
+        return self.forms[index]
+
+    def side(self, width: float, height: float, placements: list[tuple[Slot, float, float]]) -> None:
+        """Add one sheet side; ``placements`` are (page index or None, x, y) of each page's lower-left corner."""
+        sheet = self.writer.add_blank_page(width, height)
+        names = DictionaryObject()
+        ops = []
+        for slot, x, y in placements:
+            if slot is None:
+                continue
+            box = self.reader.pages[slot].mediabox
+            name = f"/P{slot}"
+            names[NameObject(name)] = self._form(slot)
+            ops.append(f"q 1 0 0 1 {x - float(box.left):.3f} {y - float(box.bottom):.3f} cm {name} Do Q")
+        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
+        content = DecodedStreamObject()
+        content.set_data("\n".join(ops).encode("ascii"))
+        sheet[NameObject("/Contents")] = self.writer._add_object(content)
+
+    def pdf(self, what: str) -> bytes:
+        """The imposed file (no links or bookmarks: they would point at pages that no longer exist)."""
+        self.writer.add_metadata({"/Title": _title(self.reader, what)})
+        out = BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
 
 
 def booklet(pdf: bytes) -> bytes:
@@ -115,14 +159,10 @@ def booklet(pdf: bytes) -> bytes:
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 1, BOOKLET_SHEETS)
     x0, y0 = sheet_w / 2 - width, (sheet_h - height) / 2  # the fold is the sheet's centre line
-    writer = PdfWriter()
+    sheets = _Sheets(reader)
     for left, right in saddle_order(len(reader.pages)):
-        sheet = writer.add_blank_page(sheet_w, sheet_h)
-        for slot, x in ((left, x0), (right, x0 + width)):
-            if slot is not None:
-                _place(sheet, reader.pages[slot], x, y0)
-    writer.add_metadata({"/Title": _title(reader, "booklet")})
-    return _finish(writer)
+        sheets.side(sheet_w, sheet_h, [(left, x0, y0), (right, x0 + width, y0)])
+    return sheets.pdf("booklet")
 
 
 def zine(pdf: bytes) -> bytes:
@@ -130,15 +170,11 @@ def zine(pdf: bytes) -> bytes:
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 2, ZINE_SHEETS)
     x0, y0 = sheet_w / 2 - width, sheet_h / 2 - height  # fold and cut on the centre lines
-    writer = PdfWriter()
-    for top, bottom in zine_order(len(reader.pages)):
-        sheet = writer.add_blank_page(sheet_w, sheet_h)
-        for (left, right), y in ((top, y0 + height), (bottom, y0)):
-            for slot, x in ((left, x0), (right, x0 + width)):
-                if slot is not None:
-                    _place(sheet, reader.pages[slot], x, y)
-    writer.add_metadata({"/Title": _title(reader, "pocket zine")})
-    return _finish(writer)
+    sheets = _Sheets(reader)
+    for (top_left, top_right), (bottom_left, bottom_right) in zine_order(len(reader.pages)):
+        sheets.side(sheet_w, sheet_h, [(top_left, x0, y0 + height), (top_right, x0 + width, y0 + height),
+                                       (bottom_left, x0, y0), (bottom_right, x0 + width, y0)])
+    return sheets.pdf("pocket zine")
 
 
 def _title(reader: PdfReader, what: str) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from . import quotes, render, sources, verbatim
 from .config import ROOT
 from .db import db
-from .models import Question, Quote, Source, Theme
+from .models import Question, Quote, Source, Theme, quote_themes
 from .pamphlets import PamphletError
 
 GLOSSARY_FILE = ROOT / "library" / "glossary.yaml"
@@ -424,13 +424,26 @@ def _select_questions(spec: PackSpec, index: int, section: SectionSpec) -> list[
     return chosen[:MAX_QUESTIONS]
 
 
-def _section_quotes(index: int, section: SectionSpec) -> list[str]:
+def own_quotes() -> dict[str, list[str]]:
+    """Theme id → the ids of the quotations whose first theme it is, in library order (one query)."""
+    rows = db.session.execute(select(quote_themes.c.quote_id, quote_themes.c.theme_id)
+                              .join(Theme, Theme.id == quote_themes.c.theme_id)
+                              .join(Quote, Quote.id == quote_themes.c.quote_id)
+                              .order_by(Quote.position, Quote.id, Theme.position)).all()
+    first: dict[str, str] = {}
+    for quote_id, theme_id in rows:
+        first.setdefault(quote_id, theme_id)
+    out: dict[str, list[str]] = {}
+    for quote_id, theme_id in first.items():
+        out.setdefault(theme_id, []).append(quote_id)
+    return out
+
+
+def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] | None = None) -> list[str]:
     """The quotation ids of a section: as listed, else those whose first theme is this one."""
     if section.quotes is not None:
         return list(section.quotes)
-    ids = [q.id for q in db.session.scalars(select(Quote).where(Quote.themes.any(Theme.id == section.theme))
-                                             .order_by(Quote.position, Quote.id))
-           if q.theme_ids and q.theme_ids[0] == section.theme]
+    ids = (own if own is not None else own_quotes()).get(section.theme, [])
     if not ids:
         raise PamphletError(f"sections[{index}].quotes",
                             f"theme {section.theme!r} has no quotations of its own; list quotation ids for it")
@@ -487,7 +500,8 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     glossary = load_glossary() if glossary is None else glossary
     terms = glossary if spec.glossary != "none" else ()
     themes = {t.id: t for t in db.session.scalars(select(Theme))}
-    all_ids = [qid for i, s in enumerate(spec.sections) for qid in _section_quotes(i, s)]
+    own = own_quotes()
+    all_ids = [qid for i, s in enumerate(spec.sections) for qid in _section_quotes(i, s, own)]
     try:
         verified = {q.id: q for q in quotes.get_many_verified(list(dict.fromkeys(all_ids)))}
     except quotes.QuoteError as exc:
@@ -506,7 +520,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         out = {"n": n, "id": f"s-{theme.id}", "theme": theme.id, "title": theme.name,
                "intro": runs(intro, terms=terms, seen=seen, use_prefix=prefix), "excerpts": [], "questions": []}
         shown_prompts: set[int] = set()
-        for numbers, group in _excerpts([verified[qid] for qid in _section_quotes(n - 1, section)]):
+        for numbers, group in _excerpts([verified[qid] for qid in _section_quotes(n - 1, section, own)]):
             source = group[0].source
             credits.setdefault(source.id, _source_credit(source))
             parsed = quotes.parsed(source)
@@ -619,8 +633,9 @@ def fingerprint(spec: PackSpec, glossary_path: Path = GLOSSARY_FILE) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(asdict(spec), sort_keys=True, default=str).encode())
     ids: set[str] = set()
+    own = own_quotes()
     for i, s in enumerate(spec.sections):
-        ids.update(_section_quotes(i, s))
+        ids.update(_section_quotes(i, s, own))
     rows = db.session.execute(select(Quote.id, Quote.text, Quote.speaker, Quote.context, Quote.position, Source.sha256)
                               .join(Source, Quote.source_id == Source.id).where(Quote.id.in_(ids))
                               .order_by(Quote.id)).all()
