@@ -143,12 +143,26 @@ def page_value(value) -> Markup:
     return Markup(text)
 
 
+URL_BREAK = re.compile(r"(?<=[/?&=#])(?=.)")
+
+
+def url_parts(url: str) -> Markup:
+    """A URL to print: it may wrap only after ``/ ? & = #`` (never at a hyphen a reader would
+    take for part of the address); pieces longer than a line may still break anywhere."""
+    pieces = []
+    for piece in URL_BREAK.split(str(url)):
+        cls = "url-part" if len(piece) <= 28 else "url-part long"
+        pieces.append(Markup('<span class="{}">{}</span>').format(cls, piece))
+    return Markup("").join(pieces)
+
+
 def environment(translations=None) -> jinja2.Environment:
     """The print templates' Jinja environment: autoescaped, strict about undefined names."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
     env.filters["emphasis"] = emphasis
     env.filters["page_value"] = page_value
+    env.filters["url_parts"] = url_parts
     if translations is None:
         env.install_null_translations(newstyle=True)
     else:
@@ -404,10 +418,12 @@ def _walk(box, ancestors=(), parent_element=None):
         yield from _walk(child, ancestors, element)
 
 
-def _content_bottom(box) -> float | None:
-    """The lowest edge of anything inside ``box`` (None if it is empty)."""
-    bottoms = [_box_bottom(inner) for inner, _, _ in _walk(box) if inner is not box and getattr(inner, "height", 0)]
-    return max(bottoms) if bottoms else None
+def _content_extent(box) -> float:
+    """The height from the top edge to the bottom edge of what ``box`` holds (0 if it is empty)."""
+    inner = [b for b, _, _ in _walk(box) if b is not box and getattr(b, "height", 0)]
+    if not inner:
+        return 0.0
+    return max(_box_bottom(b) for b in inner) - min(b.position_y for b in inner)
 
 
 @dataclass(frozen=True)
@@ -464,9 +480,7 @@ def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
                 return Measure(Overflow(blame(crossing), "does not fit its area"), 0.0)
             for inner, _, inner_starts in _walk(box):
                 if inner_starts and inner.element.get("data-slack") is not None:
-                    used = _content_bottom(inner)
-                    free = (inner.content_box_y() + inner.height) - (used if used is not None else inner.content_box_y())
-                    share = max(0.0, free) / max(box.height, 1)
+                    share = max(0.0, inner.height - _content_extent(inner)) / max(box.height, 1)
                     slack = share if slack is None else min(slack, share)
     return Measure(None, slack or 0.0)
 

@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,10 +31,11 @@ class MultiCheckboxField(SelectMultipleField):
 class LeafletForm(FlaskForm):
     """A leaflet: design, paper, quotations, the organizer's texts and print options."""
 
-    design = SelectField(_l("Design"), choices=[(d.id, d.label) for d in leaflets.DESIGNS.values()],
+    design = SelectField(_l("Design"), choices=[SelectChoice(d.id, d.label) for d in leaflets.DESIGNS.values()],
                          default="flyer")
-    size = SelectField(_l("Paper size"), choices=[(k, s.label) for k, s in leaflets.SIZES.items()], default="A5")
-    orientation = SelectField(_l("Orientation"), choices=[("portrait", _l("Portrait")), ("landscape", _l("Landscape"))],
+    size = SelectField(_l("Paper size"), choices=[SelectChoice(k, s.label) for k, s in leaflets.SIZES.items()], default="A5")
+    orientation = SelectField(_l("Orientation"), choices=[SelectChoice("portrait", _l("Portrait")),
+                                       SelectChoice("landscape", _l("Landscape"))],
                               default="portrait")
     quotes = MultiCheckboxField(_l("Quotations"), choices=[])
     headline = StringField(_l("Headline"), validators=[Optional(), Length(max=leaflets.LIMITS["headline"])])
@@ -46,14 +48,15 @@ class LeafletForm(FlaskForm):
     qr_label = StringField(_l("Words beside the QR code"), validators=[Optional(), Length(max=leaflets.LIMITS["qr_label"])])
     contact = StringField(_l("Issued by / contact line"), validators=[Optional(), Length(max=leaflets.LIMITS["contact"])])
     bleed = BooleanField(_l("Copy-shop print: 3 mm bleed and crop marks"), default=True)
-    lang = SelectField(_l("Language of your texts"), choices=[("en", "English"), ("ru", "Русский"), ("ar", "العربية")],
+    lang = SelectField(_l("Language of your texts"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
+                                                                  SelectChoice("ar", "العربية")],
                        default="en")
     name = StringField(_l("Pamphlet name (to save it as a file)"), validators=[Optional(), Length(max=80)])
     overwrite = BooleanField(_l("Replace a saved pamphlet with this name"))
 
     def fill_choices(self):
         """Every quotation in the library can be chosen (the page may show fewer, filtered)."""
-        self.quotes.choices = [(q.id, q.id) for q in quotes.search("")]
+        self.quotes.choices = [SelectChoice(q.id, q.id) for q in quotes.search("")]
 
     def validate_size(self, field):
         if problem := leaflets.size_problem(self.design.data, field.data):
@@ -220,7 +223,8 @@ def _new_get():
                                          "name": loaded.name})
     chosen = request.args.getlist("quote")
     if chosen:
-        form.quotes.data = [c for c in chosen if c in dict(form.quotes.choices)]
+        known = {choice.value for choice in form.quotes.choices}
+        form.quotes.data = [c for c in chosen if c in known]
     if request.args.get("design") in leaflets.DESIGNS:
         form.design.data = request.args["design"]
         form.size.data = leaflets.DESIGNS[form.design.data].sizes[0]
