@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field as dc_field
 from importlib import import_module
@@ -236,7 +237,7 @@ def build_command(out_dir, directory, names):
     state = _read_state(out)
     started = time.monotonic()
     with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: p.stem if p else "",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         for path in bar:
             try:
                 pamphlet = load(path, display=os.path.relpath(path))

@@ -1,0 +1,187 @@
+"""Pamphlet files: loading with errors naming file, line and field; saving; `flask pamphlets build`."""
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from campaign import leaflets, pamphlets
+from campaign.pamphlets import PamphletError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """kind: leaflet
+design: flyer
+size: A5
+quotes: [open-air-prison, tyrants-mass-slaughter]
+headline: "Aleppo under siege"
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_leaflet_pamphlets_are_valid_and_use_the_curated_library(app):
+    shipped = [p for p in sorted((ROOT / "pamphlets").glob("*.yaml"))]
+    with app.app_context():
+        loaded = [pamphlets.load(p) for p in shipped]
+    flyers = [p for p in loaded if p.kind == "leaflet"]
+    assert len(flyers) >= 3
+    assert len({p.spec.design for p in flyers}) >= 3
+
+
+def test_a_good_file_loads_into_a_spec(app, tmp_path):
+    path = _write(tmp_path, "aleppo-flyer", GOOD)
+    with app.app_context():
+        pamphlet = pamphlets.load(path)
+    assert pamphlet.name == "aleppo-flyer" and pamphlet.kind == "leaflet"
+    assert isinstance(pamphlet.spec, leaflets.LeafletSpec)
+    assert pamphlet.spec.quotes == ("open-air-prison", "tyrants-mass-slaughter")
+
+
+@pytest.mark.parametrize("text,field,line,words", [
+    (GOOD.replace("design: flyer", "design: banner"), "design", 2, "unknown design 'banner'"),
+    (GOOD.replace("size: A5", "size: B5"), "size", 3, "unknown size 'B5'"),
+    (GOOD.replace("size: A5", "size: A3"), "size", 3, "A5, A4, Letter"),
+    (GOOD.replace("tyrants-mass-slaughter", "no-such-quote"), "quotes", 4, "no-such-quote"),
+    (GOOD + "colour: red\n", "colour", 6, "unknown field"),
+    (GOOD + "qr_url: javascript:alert(1)\n", "qr_url", 6, "https://"),
+    (GOOD.replace("kind: leaflet", "kind: banner"), "kind", 1, "unknown kind 'banner'"),
+    (GOOD.replace("kind: leaflet\n", ""), "kind", None, "unknown kind None"),
+])
+def test_errors_name_the_file_line_and_field(app, tmp_path, text, field, line, words):
+    path = _write(tmp_path, "broken", text)
+    with app.app_context(), pytest.raises(PamphletError) as caught:
+        pamphlets.load(path)
+    error = caught.value
+    assert error.file == str(path) and error.field == field and error.line == line
+    assert words in error.message
+    assert str(error).startswith(f"{path}:{line}: {field}:" if line else f"{path}: {field}:")
+
+
+def test_yaml_syntax_errors_give_the_line(app, tmp_path):
+    path = _write(tmp_path, "syntax", "kind: leaflet\ndesign: flyer\nquotes: [open-air-prison\nsize: A5\n")
+    with app.app_context(), pytest.raises(PamphletError) as caught:
+        pamphlets.load(path)
+    assert caught.value.field == "YAML" and caught.value.line is not None and caught.value.line >= 3
+
+
+@pytest.mark.parametrize("text,words", [
+    ("- just\n- a list\n", "mapping"),
+    ("", "mapping"),
+])
+def test_a_file_that_is_not_a_mapping_is_refused(app, tmp_path, text, words):
+    path = _write(tmp_path, "odd", text)
+    with app.app_context(), pytest.raises(PamphletError, match=words):
+        pamphlets.load(path)
+
+
+def test_bad_file_names_and_encodings(app, tmp_path):
+    with app.app_context():
+        with pytest.raises(PamphletError, match="file name"):
+            pamphlets.load(_write(tmp_path, "Bad Name", GOOD))
+        path = tmp_path / "latin.yaml"
+        path.write_bytes(b"kind: leaflet\nheadline: caf\xe9\n")
+        with pytest.raises(PamphletError, match="UTF-8") as caught:
+            pamphlets.load(path)
+        assert caught.value.line == 2
+
+
+def test_save_writes_a_loadable_file_and_refuses_to_replace_one(app, tmp_path):
+    tmp_path = tmp_path / "saved"
+    with app.app_context():
+        spec = leaflets.validate({"design": "poster", "size": "A3", "quotes": ["answer-in-aleppo"],
+                                  "headline": "Standing by"})
+        path = pamphlets.save(tmp_path, "standing-by", spec.as_data(), comment="A test poster.")
+        assert path.read_text(encoding="utf-8").startswith("# A test poster.\n")
+        assert pamphlets.load(path).spec == spec
+        with pytest.raises(PamphletError, match="already exists") as caught:
+            pamphlets.save(tmp_path, "standing-by", spec.as_data())
+        assert caught.value.field == "name"
+        pamphlets.save(tmp_path, "standing-by", {**spec.as_data(), "headline": "Changed"}, overwrite=True)
+        assert pamphlets.load(path).spec.headline == "Changed"
+        for bad in ("../escape", "UPPER", "a/b", ""):
+            with pytest.raises(PamphletError, match="lower-case"):
+                pamphlets.save(tmp_path, bad, spec.as_data())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["standing-by.yaml"]
+
+
+# -- the CLI ----------------------------------------------------------------------------------------
+
+def _leaflet_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "pamphlets"
+    folder.mkdir()
+    for path in (ROOT / "pamphlets").glob("*.yaml"):
+        if "kind: leaflet" in path.read_text(encoding="utf-8"):
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_cli_builds_every_pamphlet_then_skips_unchanged_ones(runner, tmp_path):
+    folder = _leaflet_folder(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    assert sorted(p.stem for p in out.glob("*.pdf")) == names
+    for name in names:
+        assert f"built      {out / name}.pdf" in result.output
+        reader = PdfReader(io.BytesIO((out / f"{name}.pdf").read_bytes()))
+        assert len(reader.pages) == 1 and reader.metadata.title
+    stamp = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    again = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out)])
+    assert again.exit_code == 0
+    assert f"0 built, {len(names)} unchanged" in again.output
+    assert stamp == {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    # an edited pamphlet is rebuilt, the others are not
+    edited = folder / "talk-to-syrians-flyer.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Who talks to Syrians?", "Who listens?"),
+                      encoding="utf-8")
+    third = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out)])
+    assert third.exit_code == 0 and "1 built" in third.output
+    assert "Who listens?" in " ".join(PdfReader(str(out / "talk-to-syrians-flyer.pdf")).pages[0].extract_text().split())
+
+
+def test_cli_builds_only_the_named_pamphlets(runner, tmp_path):
+    folder = _leaflet_folder(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out), "aleppo-poster"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.glob("*.pdf")] == ["aleppo-poster.pdf"]
+    missing = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out), "nope"])
+    assert missing.exit_code == 1 and "no pamphlet 'nope'" in missing.output
+
+
+def test_cli_exits_non_zero_on_an_invalid_pamphlet_and_still_builds_the_rest(runner, tmp_path):
+    folder = tmp_path / "pamphlets"
+    _write(folder, "good", GOOD)
+    bad = _write(folder, "bad", GOOD.replace("size: A5", "size: B5"))
+    out = tmp_path / "out"
+    result = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{bad.name}:3: size: unknown size 'B5'" in result.output
+    assert (out / "good.pdf").is_file() and not (out / "bad.pdf").exists()
+
+
+def test_cli_reports_text_that_does_not_fit(runner, tmp_path):
+    folder = tmp_path / "pamphlets"
+    _write(folder, "crowded", "\n".join([
+        "kind: leaflet", "design: flyer", "size: A5",
+        "quotes: [critical-solidarity-with-rojava, civil-opposition, illusionary-pure-revolution]",
+        f"headline: \"{'Aleppo ' * 20}\"", f"intro: \"{'The siege of Aleppo, and what it means. ' * 22}\"",
+        f"call_to_action: \"{'Come to the meeting. ' * 19}\"", ""]))
+    result = runner.invoke(args=["pamphlets", "build", "--dir", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "crowded.yaml" in result.output and "does not fit the flyer on A5" in result.output
+
+
+def test_cli_with_no_pamphlets_fails_clearly(runner, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(args=["pamphlets", "build", "--dir", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "no pamphlets found" in result.output
