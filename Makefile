@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run serve test test-sqlite test-postgres bench setup system system-test db clean
+.PHONY: run serve test test-sqlite test-postgres bench setup system system-test db clean translations messages
 
 run: setup db
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -24,7 +24,15 @@ test: setup system-test
 bench: setup db
 	$(BIN)/python bench/run.py
 
-setup: $(STAMP) system instance/secret_key
+setup: $(STAMP) system instance/secret_key translations
+
+# Interface catalogs: `make messages` re-extracts the strings into the .po files, `make translations` compiles them.
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d campaign/translations
+
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract --no-wrap -F babel.cfg -k _l -k lazy_gettext --project Handbill -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update --no-wrap -i $(VENV)/messages.pot -d campaign/translations
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

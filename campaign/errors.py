@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 TITLES = {
-    400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 413: "Too large", 422: "Cannot be processed", 429: "Too many requests",
-    500: "Something went wrong",
+    400: _l("Bad request"), 403: _l("Forbidden"), 404: _l("Not found"), 405: _l("Method not allowed"),
+    409: _l("Conflict"), 413: _l("Too large"), 422: _l("Cannot be processed"), 429: _l("Too many requests"),
+    500: _l("Something went wrong"),
 }
 
 
@@ -16,7 +16,7 @@ def render_error(code: int, message: str):
     """One error page for the web and one JSON shape for the API."""
     if request.path.startswith("/api/"):
         return jsonify({"error": message, "status": code}), code
-    return render_template("errors.html", code=code, title=_(TITLES.get(code, "Error")), message=message), code
+    return render_template("errors.html", code=code, title=str(TITLES.get(code) or _("Error")), message=message), code
 
 
 def init_app(app):

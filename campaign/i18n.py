@@ -1,7 +1,7 @@
 """Interface language: Flask-Babel, chosen by a remembered choice or the browser's Accept-Language."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
 babel = Babel()
@@ -11,6 +11,8 @@ RTL = {"ar", "he", "fa", "ur"}
 def select_locale() -> str:
     """The language cookie (a plain preference, not an identifier), else Accept-Language, else English."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, loaders and renderers: the default unless forced by force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from .db import db
@@ -71,8 +71,11 @@ def status(quote: Quote, lang: str) -> str:
     return "stale" if is_stale(translation, quote) else translation.status
 
 
-def credit(translation: QuoteTranslation) -> str:
-    """The credit printed with a translation: who translated it and whether it was reviewed."""
+def credit(translation: QuoteTranslation, lang: str | None = None) -> str:
+    """The credit printed with a translation, in ``lang`` (an output's language) or the reader's language."""
+    if lang is not None:
+        with force_locale(lang):
+            return credit(translation)
     reviewed = translation.status == "reviewed"
     if translation.translator == MACHINE_DRAFT:
         if reviewed:
