@@ -33,6 +33,7 @@ from .pamphlets import PamphletError
 GLOSSARY_FILE = ROOT / "library" / "glossary.yaml"
 TEMPLATE = "print/pack.html"
 LANGUAGES = ("en", "ru", "ar")
+DATA_LANG = "en"  # the library's themes, notes, questions and glossary are written in English
 RTL = {"ar"}
 SIZES = {"A5": (148, 210), "A4": (210, 297), "Letter": (215.9, 279.4), "A6": (105, 148)}
 PAGE_SIZES = {"A5": "A5", "A4": "A4", "Letter": "letter", "A6": "A6"}  # CSS page size keywords
@@ -573,6 +574,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     return {
         "lang": spec.lang, "dir": "rtl" if spec.lang in RTL else "ltr", "size": spec.size,
         "page_size": PAGE_SIZES[spec.size],
+        "data_lang": DATA_LANG,
         "title": spec.title, "subtitle": spec.subtitle, "editor": spec.editor,
         "session_minutes": spec.session_minutes, "plan": session_plan(spec.session_minutes),
         "ground_rules": list(spec.ground_rules), "further_reading": list(spec.further_reading),
