@@ -97,7 +97,7 @@ def card_png(quote_id):
     if request.if_none_match.contains(key):
         return Response(status=304, headers=headers)
     try:
-        card = cards.render_card(data, fmt, palette, mark, cache_dir=_cache_dir(), source_url=source_url)
+        card = cards.render_card(data, fmt, palette, mark, cache_dir=_cache_dir(), source_url=source_url, key=key)
     except cards.CardTooLong as exc:
         abort(422, exc.message)
     disposition = "attachment" if request.args.get("download") else "inline"
