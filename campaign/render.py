@@ -14,6 +14,7 @@ bounded render costs a few milliseconds more than an unbounded one.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -195,6 +196,8 @@ LIMITS = Limits(seconds=float(os.environ.get("HANDBILL_RENDER_SECONDS", 30)),
                 memory_mb=int(os.environ.get("HANDBILL_RENDER_MEMORY_MB", 1024)))
 
 _fork_lock = threading.Lock()
+RENDER_SLOTS = int(os.environ.get("HANDBILL_RENDER_SLOTS", max(2, os.cpu_count() or 1)))
+_slots = threading.BoundedSemaphore(RENDER_SLOTS)
 _warm = False
 _in_worker = False
 
@@ -232,19 +235,28 @@ def bounded(fn: Callable[..., Any], *args, limits: Limits | None = None, **kwarg
     limits = limits or LIMITS
     if _in_worker or not hasattr(os, "fork"):
         return fn(*args, **kwargs)
-    read_fd, write_fd = os.pipe()
-    with _fork_lock:
-        _warm_up()
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about fork() in threaded processes; the lock above guarantees no
-            # thread is inside the rendering libraries, and the child only renders and exits.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
-        os.close(read_fd)
-        _child(fn, args, kwargs, limits, write_fd)
-    os.close(write_fd)
-    return _collect(pid, read_fd, limits)
+    # At most RENDER_SLOTS renders at once per process: an old laptop stays responsive when many
+    # previews are requested together, and waiting for a slot counts against the time limit.
+    started = time.monotonic()
+    if not _slots.acquire(timeout=limits.seconds):
+        raise RenderError("the server is busy rendering other documents; try again in a moment")
+    try:
+        deadline = max(started + limits.seconds, time.monotonic() + 0.5)
+        read_fd, write_fd = os.pipe()
+        with _fork_lock:
+            _warm_up()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about fork() in threaded processes; the lock above guarantees no
+                # thread is inside the rendering libraries, and the child only renders and exits.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            os.close(read_fd)
+            _child(fn, args, kwargs, limits, write_fd)
+        os.close(write_fd)
+        return _collect(pid, read_fd, limits, deadline)
+    finally:
+        _slots.release()
 
 
 def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: no cover - child process
@@ -252,6 +264,9 @@ def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: 
     global _in_worker
     _in_worker = True
     code = 0
+    # Everything inherited from the parent goes to the permanent generation (O(1)), so the
+    # collector never walks it: walking would write to every inherited page and copy them all.
+    gc.freeze()
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         ceiling = _address_space() + limits.memory_mb * 1024 * 1024
@@ -277,9 +292,8 @@ def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: 
         os._exit(code)
 
 
-def _collect(pid: int, read_fd: int, limits: Limits):
+def _collect(pid: int, read_fd: int, limits: Limits, deadline: float):
     """Read the child's answer before the deadline; kill it and raise if it is late or dies."""
-    deadline = time.monotonic() + limits.seconds
     chunks: list[bytes] = []
     timed_out = False
     try:

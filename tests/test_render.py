@@ -254,3 +254,29 @@ def test_cached_bytes_returns_the_stored_output(tmp_path):
     assert render.cached_bytes(tmp_path, "ab" * 32, produce, ".pdf") == (b"pdf bytes", False)
     assert render.cached_bytes(tmp_path, "ab" * 32, produce, ".pdf") == (b"pdf bytes", True)
     assert calls == [1]
+
+
+def test_renders_beyond_the_concurrency_limit_wait_then_fail_clearly():
+    import threading
+
+    busy = [threading.Thread(target=_expect_render_error, args=(render.Limits(seconds=3, memory_mb=256),))
+            for _ in range(render.RENDER_SLOTS)]
+    for thread in busy:
+        thread.start()
+    import time
+
+    time.sleep(0.5)
+    try:
+        with pytest.raises(render.RenderError, match="busy"):
+            render.bounded(len, [1], limits=render.Limits(seconds=1))
+    finally:
+        for thread in busy:
+            thread.join()
+    assert render.bounded(len, [1, 2]) == 2
+
+
+def _expect_render_error(limits):
+    try:
+        render.bounded(_slow, limits=limits)
+    except render.RenderError:
+        pass
