@@ -18,6 +18,8 @@ from campaign import leaflets, quotes, render, verbatim
 from campaign.db import db
 from campaign.pamphlets import PamphletError
 
+from groups_support import gapp, gclient, gconfig  # noqa: F401 - study-group fixtures
+
 MM = 72 / 25.4
 SOURCE_URL = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
 FLYER = {"design": "flyer", "size": "A5", "quotes": ["open-air-prison", "tyrants-mass-slaughter"],
@@ -461,3 +463,19 @@ def test_save_as_pamphlet_then_reload_it(make_app, tmp_path):
     assert bad.status_code == 422 and not (tmp_path / "evil.yaml").exists()
     page = client.get("/leaflets/new?pamphlet=aleppo-flyer").get_data(as_text=True)
     assert 'value="Aleppo under siege"' in page
+
+
+@pytest.mark.db
+def test_qr_code_can_point_to_a_study_group_signup_page(gapp, gclient):
+    from groups_support import add_group, add_organizer
+
+    key = add_group(gapp, add_organizer(gapp), title="Reading Burning Country")
+    page = gclient.get("/leaflets/new").get_data(as_text=True)
+    assert f'value="{key}"' in page and "Reading Burning Country" in page
+    form = {**_form(FLYER), "qr_url": "", "qr_group": key, "name": "aleppo-leaflet", "action": "download"}
+    response = gclient.post("/leaflets/new", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    url = f"http://handbill.test/groups/{key}?src=aleppo-leaflet"
+    assert _qr_texts(response.data) == [url]
+    both = gclient.post("/leaflets/new", data={**form, "qr_url": "https://example.org/x"})
+    assert both.status_code == 422 and 'data-field="qr_group"' in both.get_data(as_text=True)

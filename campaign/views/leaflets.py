@@ -45,6 +45,7 @@ class LeafletForm(FlaskForm):
                                    validators=[Optional(), Length(max=leaflets.LIMITS["call_to_action"])])
     qr_url = StringField(_l("QR code web address (e.g. your study group's signup page)"),
                          validators=[Optional(), Length(max=leaflets.LIMITS["qr_url"])])
+    qr_group = SelectField(_l("…or a study group's signup page"), choices=[], default="")
     qr_label = StringField(_l("Words beside the QR code"), validators=[Optional(), Length(max=leaflets.LIMITS["qr_label"])])
     contact = StringField(_l("Issued by / contact line"), validators=[Optional(), Length(max=leaflets.LIMITS["contact"])])
     bleed = BooleanField(_l("Copy-shop print: 3 mm bleed and crop marks"), default=True)
@@ -55,8 +56,10 @@ class LeafletForm(FlaskForm):
     overwrite = BooleanField(_l("Replace a saved pamphlet with this name"))
 
     def fill_choices(self):
-        """Every quotation in the library can be chosen (the page may show fewer, filtered)."""
+        """Every quotation in the library can be chosen (the page may show fewer, filtered); listed study groups."""
         self.quotes.choices = [SelectChoice(q.id, q.id) for q in quotes.search("")]
+        self.qr_group.choices = [SelectChoice("", _("— none —"))] + [
+            SelectChoice(key, title) for key, title in study_groups()]
 
     def validate_size(self, field):
         if problem := leaflets.size_problem(self.design.data, field.data):
@@ -74,18 +77,38 @@ class LeafletForm(FlaskForm):
         if problem := leaflets.url_problem((field.data or "").strip()):
             raise ValidationError(problem)
 
+    def validate_qr_group(self, field):
+        if field.data and (self.qr_url.data or "").strip():
+            raise ValidationError(_("Choose either a web address or a study group for the QR code, not both."))
+
     def validate_qr_label(self, field):
-        if (field.data or "").strip() and not (self.qr_url.data or "").strip():
+        if (field.data or "").strip() and not ((self.qr_url.data or "").strip() or self.qr_group.data):
             raise ValidationError(_("Give the web address the QR code should point to."))
+
+    def target_url(self) -> str:
+        """The QR code's address: the one typed, or the chosen study group's signup page on this site."""
+        if self.qr_group.data:
+            src = {"src": self.name.data.strip()} if (self.name.data or "").strip() else {}
+            return current_app.config["BASE_URL"].rstrip("/") + url_for("groups.show", key=self.qr_group.data, **src)
+        return (self.qr_url.data or "").strip()
 
     def to_data(self) -> dict:
         """The pamphlet-file form of what was entered."""
         return {"kind": "leaflet", "design": self.design.data, "size": self.size.data,
                 "orientation": self.orientation.data, "quotes": list(self.quotes.data or []),
                 "headline": self.headline.data or "", "intro": self.intro.data or "",
-                "call_to_action": self.call_to_action.data or "", "qr_url": (self.qr_url.data or "").strip(),
+                "call_to_action": self.call_to_action.data or "", "qr_url": self.target_url(),
                 "qr_label": self.qr_label.data or "", "contact": self.contact.data or "",
                 "bleed": bool(self.bleed.data), "lang": self.lang.data}
+
+
+def study_groups() -> list[tuple[str, str]]:
+    """Publicly listed study groups (key, title) a QR code can point to; none when groups are not installed."""
+    if "groups.show" not in current_app.view_functions:
+        return []
+    from .. import groups
+
+    return [(group.key, group.title) for group, _seats in groups.listed_groups()]
 
 
 def _form(formdata, **kwargs) -> LeafletForm:

@@ -9,7 +9,8 @@
   var pages = document.getElementById("preview-pages");
   var status = document.getElementById("preview-status");
   var pdfLink = document.getElementById("preview-pdf");
-  var SKIP = { csrf_token: 1, action: 1, name: 1, overwrite: 1, q: 1 };
+  var SKIP = { csrf_token: 1, action: 1, overwrite: 1, q: 1 };
+  function msg(name) { return preview.getAttribute("data-msg-" + name) || ""; }
   var timer = null;
   var latest = 0;
   var lastQuery = null;
@@ -45,7 +46,7 @@
   function showPages(urls, ticket) {
     var images = urls.map(function (src, i) {
       var img = new Image();
-      img.alt = "Preview of page " + (i + 1);
+      img.alt = msg("page").replace("{n}", String(i + 1));
       img.src = src;
       return img;
     });
@@ -65,13 +66,13 @@
     if (q === lastQuery) { return; }
     lastQuery = q;
     if (!form.querySelector("input[name='quotes']:checked")) {
-      status.textContent = "Choose at least one quotation to see a preview.";
+      status.textContent = msg("choose");
       return;
     }
     var ticket = ++latest;
     preview.classList.add("busy");
     status.classList.remove("error");
-    status.textContent = "Updating preview…";
+    status.textContent = msg("updating");
     fetch(endpoint + "?" + q, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
@@ -81,12 +82,12 @@
         if (!result.ok) {
           preview.classList.remove("busy");
           status.classList.add("error");
-          status.textContent = result.body.error || "This leaflet cannot be made.";
+          status.textContent = result.body.error || msg("invalid");
           showErrors(result.body.errors);
           return;
         }
         clearErrors();
-        status.textContent = "Preview up to date.";
+        status.textContent = msg("ready");
         pdfLink.href = result.body.pdf;
         pdfLink.hidden = false;
         showPages(result.body.pages, ticket);
@@ -95,7 +96,7 @@
         if (ticket !== latest) { return; }
         preview.classList.remove("busy");
         status.classList.add("error");
-        status.textContent = "The preview could not be updated; the Preview button still works.";
+        status.textContent = msg("failed");
         lastQuery = null;
       });
   }
