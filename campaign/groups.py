@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import secrets
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func, select)
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the in-process lock and BEGIN IMMEDIATE still hold
+    fcntl = None
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, bindparam, case, func, insert,
+                        literal, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import privacy
@@ -198,6 +208,58 @@ def lock_for_write() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _WriteLock:
+    """One SQLite database's writer queue: a thread lock in this process, ``flock`` across processes."""
+
+    def __init__(self, path: str | None):
+        self.path, self.local, self.depth, self.fd, self.pid = path, threading.RLock(), 0, None, None
+
+    @contextmanager
+    def held(self):
+        with self.local:
+            self.depth += 1
+            try:
+                if self.depth == 1:
+                    self._file_lock(fcntl.LOCK_EX if fcntl else None)
+                yield
+            finally:
+                if self.depth == 1:
+                    self._file_lock(fcntl.LOCK_UN if fcntl else None)
+                self.depth -= 1
+
+    def _file_lock(self, op) -> None:
+        if op is None or not self.path:
+            return
+        if self.fd is None or self.pid != os.getpid():  # a forked worker needs its own open file
+            self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        fcntl.flock(self.fd, op)
+
+
+_WRITE_LOCKS: dict[str, _WriteLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writing():
+    """Queue this request behind the other writers of the same SQLite database, without sleeping.
+
+    SQLite's busy handler waits by sleeping (1, 2, 5 … 100 ms), which turns a queue of short
+    transactions into long tail latencies; a thread lock plus an ``flock`` beside the database file
+    (gunicorn's workers are separate processes) hands over at once. ``BEGIN IMMEDIATE`` still
+    guarantees correctness for any writer that does not take this queue. PostgreSQL needs nothing
+    here: it queues on the group's row lock.
+    """
+    if not is_sqlite():
+        yield
+        return
+    database = db.engine.url.database
+    path = database + "-writelock" if database and database != ":memory:" else None
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(str(db.engine.url), _WriteLock(path))
+    with lock.held():
+        yield
+
+
 def locked_group(group_id: int) -> Group:
     """The group, re-read under its write lock."""
     lock_for_write()
@@ -251,31 +313,88 @@ def contact_hash(group_id: int, data: SignupInput) -> str:
     return privacy.keyed_hash("contact", str(group_id), normalise_contact(data.email, data.messenger))
 
 
-def join(group_id: int, data: SignupInput) -> tuple[Signup, str]:
-    """Add someone: a seat if one is free, else the end of the waitlist. Returns the signup and its secret token.
+@dataclass(frozen=True)
+class Joined:
+    """The outcome of a signup, read before the commit (so nothing needs reloading)."""
+
+    id: int
+    status: str
+    token: str
+
+
+def join(group_id: int, data: SignupInput) -> Joined:
+    """Add someone: a seat if one is free, else the end of the waitlist; returns the secret manage token.
 
     A second signup with the same contact is accepted like any other and flagged on the roster:
     refusing it would tell anyone who types a person's email that they are on this list.
     """
-    try:
-        group = locked_group(group_id)
-        if not group.signups_open:
-            raise GroupClosed("signups for this group are closed")
-        status = CONFIRMED if confirmed_count(group.id) < group.capacity else WAITLISTED
-        token = secrets.token_urlsafe(32)
-        signup = Signup(
-            group_id=group.id, status=status, language=data.language[:8], src=data.src,
-            name_enc=privacy.encrypt(data.name.strip(), "name"),
-            email_enc=privacy.encrypt(data.email.strip(), "email"),
-            messenger_enc=privacy.encrypt(data.messenger.strip(), "messenger"),
-            note_enc=privacy.encrypt(data.note.strip(), "note"),
-            contact_hash=contact_hash(group.id, data), manage_hash=privacy.token_hash(token))
-        db.session.add(signup)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return signup, token
+    token = secrets.token_urlsafe(32)
+    # Encryption and hashing happen before the lock is taken, to keep the locked part short.
+    fields = dict(
+        language=data.language[:8], src=data.src, manage_hash=privacy.token_hash(token),
+        name_enc=privacy.encrypt(data.name.strip(), "name"),
+        email_enc=privacy.encrypt(data.email.strip(), "email"),
+        messenger_enc=privacy.encrypt(data.messenger.strip(), "messenger"),
+        note_enc=privacy.encrypt(data.note.strip(), "note"),
+        contact_hash=contact_hash(group_id, data))
+    with writing():
+        try:
+            joined = _insert_sqlite(group_id, fields, token) if is_sqlite() else _insert_locked(group_id, fields, token)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return joined
+
+
+SIGNUP_FIELDS = ("language", "src", "manage_hash", "name_enc", "email_enc", "messenger_enc", "note_enc",
+                 "contact_hash")
+
+
+@lru_cache(maxsize=1)
+def _sqlite_insert_statement():
+    """One INSERT … SELECT that counts the seats taken and inserts with the right status.
+
+    SQLite takes the write lock when a writing statement starts, before it reads, so the count and
+    the insert cannot be interleaved with another writer — and the lock is held for one statement
+    and the commit, not for several round trips through Python.
+    """
+    signups, group = Signup.__table__, Group.__table__
+    taken = (select(func.count()).select_from(signups)
+             .where(signups.c.group_id == group.c.id, signups.c.status == CONFIRMED).scalar_subquery())
+    status = case((taken < group.c.capacity, literal(CONFIRMED)), else_=literal(WAITLISTED))
+    now = bindparam("now", type_=DateTime)
+    values = [bindparam(name, type_=signups.c[name].type) for name in SIGNUP_FIELDS]
+    source = select(group.c.id, status, now, now, *values).where(
+        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True))
+    return (insert(signups).from_select(["group_id", "status", "created_at", "status_changed_at", *SIGNUP_FIELDS],
+                                        source).returning(signups.c.id, signups.c.status))
+
+
+def _insert_sqlite(group_id: int, fields: dict, token: str) -> Joined:
+    row = db.session.execute(_sqlite_insert_statement(), {"group_id": group_id, "now": utcnow(), **fields}).first()
+    if row is None:
+        _why_not(group_id)
+    return Joined(row.id, row.status, token)
+
+
+def _insert_locked(group_id: int, fields: dict, token: str) -> Joined:
+    """PostgreSQL: lock the group row (``SELECT … FOR UPDATE``), count, insert — in one transaction."""
+    row = db.session.execute(select(Group.capacity, Group.signups_open).where(Group.id == group_id)
+                             .with_for_update()).one_or_none()
+    if row is None or not row.signups_open:
+        _why_not(group_id)
+    status = CONFIRMED if confirmed_count(group_id) < row.capacity else WAITLISTED
+    now = utcnow()
+    result = db.session.execute(insert(Signup.__table__).values(
+        group_id=group_id, status=status, created_at=now, status_changed_at=now, **fields))
+    return Joined(result.inserted_primary_key[0], status, token)
+
+
+def _why_not(group_id: int):
+    if db.session.get(Group, group_id) is None:
+        raise GroupError("this group no longer exists")
+    raise GroupClosed("signups for this group are closed")
 
 
 def by_token(token: str) -> Signup | None:
@@ -317,6 +436,11 @@ def delete_signup(signup_id: int) -> list[Signup]:
 
 
 def _leave(signup_id: int, delete: bool) -> list[Signup]:
+    with writing():
+        return _leave_locked(signup_id, delete)
+
+
+def _leave_locked(signup_id: int, delete: bool) -> list[Signup]:
     try:
         signup = db.session.get(Signup, signup_id)
         if signup is None:
@@ -346,6 +470,11 @@ def move(signup: Signup, to: str) -> None:
     """An organizer moves someone between the lists; a full group refuses a new confirmation."""
     if to not in (CONFIRMED, WAITLISTED):
         raise GroupError("unknown list")
+    with writing():
+        _move_locked(signup, to)
+
+
+def _move_locked(signup: Signup, to: str) -> None:
     try:
         group = locked_group(signup.group_id)
         db.session.refresh(signup)
@@ -398,6 +527,11 @@ def create_group(owner: Organizer, data: GroupInput) -> Group:
 
 def update_group(group_id: int, data: GroupInput) -> GroupChange:
     """Edit a group; a larger capacity promotes from the waitlist in the same transaction."""
+    with writing():
+        return _update_locked(group_id, data)
+
+
+def _update_locked(group_id: int, data: GroupInput) -> GroupChange:
     try:
         group = locked_group(group_id)
         before = (group.title, group.city, group.online, group.timezone,
@@ -418,16 +552,47 @@ def _apply(group: Group, data: GroupInput) -> None:
     group.language, group.city, group.online = data.language, ("" if data.online else data.city), data.online
     group.timezone, group.capacity = data.timezone, data.capacity
     group.listed, group.signups_open = data.listed, data.signups_open
+    group.updated_at = utcnow()  # also when only the meetings changed: it versions cached summaries
     existing = {(m.starts_at, m.ends_at): m for m in group.meetings}
     group.meetings = [existing.get(pair) or Meeting(starts_at=pair[0], ends_at=pair[1]) for pair in data.meetings]
 
 
 def delete_group(group_id: int) -> None:
     """Delete a group with every signup in it."""
-    group = locked_group(group_id)
-    privacy.secure_delete()
-    db.session.delete(group)
-    db.session.commit()
+    with writing():
+        group = locked_group(group_id)
+        privacy.secure_delete()
+        db.session.delete(group)
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What messages and pages say about a group, read once (no database access afterwards)."""
+
+    key: str
+    title: str
+    timezone: str
+    online: bool
+    city: str
+    schedule: tuple
+
+
+_SUMMARIES: dict[tuple[int, datetime], Summary] = {}
+
+
+def summary(group: Group) -> Summary:
+    """The group's summary, cached per version (``updated_at`` changes with every edit)."""
+    version = (group.id, group.updated_at)
+    found = _SUMMARIES.get(version)
+    if found is None:
+        tz = group.zone
+        found = Summary(group.key, group.title, group.timezone, group.online, group.city,
+                        tuple(m.local(tz) for m in group.meetings))
+        if len(_SUMMARIES) > 1000:
+            _SUMMARIES.clear()
+        _SUMMARIES[version] = found
+    return found
 
 
 def by_key(key: str) -> Group | None:

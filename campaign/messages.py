@@ -12,7 +12,9 @@ import os
 import secrets
 import smtplib
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -22,26 +24,36 @@ from flask_babel import force_locale
 log = logging.getLogger(__name__)
 
 
+_made: set[Path] = set()
+
+
 def outbox_dir(app=None) -> Path:
+    """The outbox folder (created 0700 on first use)."""
     app = app or current_app
     path = Path(app.config.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox"))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path not in _made or not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _made.add(path)
     return path
 
 
-def build(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message from the configured sender."""
-    message = EmailMessage()
+def build(to: str, subject: str, body: str) -> Message:
+    """A plain-text UTF-8 message from the configured sender (compat32 headers: fast, and ample for this)."""
+    message = MIMEText(body, "plain", "utf-8")
     message["From"] = current_app.config.get("MAIL_FROM", "Handbill <handbill@localhost>")
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = _header_safe(to)
+    message["Subject"] = Header(_header_safe(subject), "utf-8")
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(domain="handbill.local")  # no DNS lookup of this host's name
-    message.set_content(body)
     return message
 
 
-def deliver(message: EmailMessage, signup_id: int, kind: str) -> str:
+def _header_safe(value: str) -> str:
+    """No line breaks in a header (they would start new headers)."""
+    return " ".join(str(value).split())
+
+
+def deliver(message: Message, signup_id: int, kind: str) -> str:
     """Send by SMTP if configured (falling back to the outbox on failure); returns where it went."""
     cfg = current_app.config
     if cfg.get("MAIL_SERVER"):
@@ -57,7 +69,7 @@ def deliver(message: EmailMessage, signup_id: int, kind: str) -> str:
     return "outbox"
 
 
-def _smtp(message: EmailMessage, cfg) -> None:
+def _smtp(message: Message, cfg) -> None:
     host, port = cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or (465 if cfg.get("MAIL_USE_SSL") else 25))
     cls = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
     with cls(host, port, timeout=int(cfg.get("MAIL_TIMEOUT", 10))) as smtp:
@@ -68,7 +80,7 @@ def _smtp(message: EmailMessage, cfg) -> None:
         smtp.send_message(message)
 
 
-def _write(message: EmailMessage, signup_id: int, kind: str) -> Path:
+def _write(message: Message, signup_id: int, kind: str) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     path = outbox_dir() / f"{stamp}-s{signup_id}-{kind}-{secrets.token_hex(4)}.eml"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -13,7 +13,7 @@ import hmac
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -144,20 +144,34 @@ class PurgeReport:
     groups: int = 0
     sessions: int = 0
     outbox_files: int = 0
+    deleted_ids: list = field(default_factory=list)
 
 
 def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> PurgeReport:
     """Delete signups of groups whose last meeting ended more than ``days`` ago, and stale leftovers."""
-    from sqlalchemy import delete, func, select
-
-    from . import accounts, messages
-    from .db import db
-    from .groups import Meeting, Signup, lock_for_write
+    from . import messages
+    from .groups import writing
 
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
     days = current_app.config.get("RETENTION_DAYS", 30) if days is None else days
-    cutoff = now - timedelta(days=int(days))
     report = PurgeReport()
+    with writing():
+        _purge_rows(report, now, now - timedelta(days=int(days)), dry_run)
+    if not dry_run:
+        for signup_id in report.deleted_ids:
+            report.outbox_files += messages.forget(signup_id)
+        report.outbox_files += messages.purge_outbox(now, current_app.config.get("OUTBOX_RETENTION_DAYS", 7))
+    return report
+
+
+def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: bool) -> None:
+    """The database part of :func:`purge`, in one transaction under the write lock."""
+    from sqlalchemy import delete, func, select
+
+    from . import accounts
+    from .db import db
+    from .groups import Meeting, Signup, lock_for_write
+
     lock_for_write()
     last = (select(Meeting.group_id).group_by(Meeting.group_id)
             .having(func.max(Meeting.ends_at) < cutoff))
@@ -168,16 +182,13 @@ def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = 
     report.sessions = accounts.expired_sessions_count(now)
     if dry_run:
         db.session.rollback()
-        return report
+        return
     if expired:
         secure_delete()
         db.session.execute(delete(Signup).where(Signup.id.in_(expired)))
     accounts.delete_expired_sessions(now)
     db.session.commit()
-    for signup_id in expired:
-        report.outbox_files += messages.forget(signup_id)
-    report.outbox_files += messages.purge_outbox(now, current_app.config.get("OUTBOX_RETENTION_DAYS", 7))
-    return report
+    report.deleted_ids = list(expired)
 
 
 def secure_delete() -> None:

@@ -12,10 +12,37 @@ import os
 
 from flask import abort, current_app, request
 from flask_babel import gettext as _
+import threading
+import time
+from functools import lru_cache
+
 from flask_limiter import Limiter
 from limits import parse_many
+from limits.storage import MemoryStorage
 
 EXTENSION = "handbill.limiter"
+
+
+class SweepingMemoryStorage(MemoryStorage):
+    """The in-process storage, sweeping expired counters at most once a second.
+
+    The stock memory storage starts a cleanup thread ~100 times a second under load, which costs
+    milliseconds per request on a small machine; counters still expire on read, so a slower sweep
+    only delays freeing memory. (Overrides a private hook of limits 5.x; if that hook changes,
+    this falls back to the stock behaviour.)
+    """
+
+    STORAGE_SCHEME = ["handbill-memory"]
+    SWEEP_SECONDS = 1.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the name the base class calls
+        now = time.monotonic()
+        if now - getattr(self, "_last_sweep", 0.0) < self.SWEEP_SECONDS or self.timer.is_alive():
+            return
+        self._last_sweep = now
+        self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
+        self.timer.daemon = True
+        self.timer.start()
 
 
 def client_key() -> str:
@@ -29,8 +56,9 @@ def limiter() -> Limiter:
     return current_app.extensions[EXTENSION]
 
 
+@lru_cache(maxsize=64)
 def _items(limit: str):
-    return parse_many(limit)
+    return tuple(parse_many(limit))
 
 
 def _key(key: tuple[str, ...]) -> tuple[str, ...]:
@@ -71,10 +99,13 @@ def enforce(limit: str, *key: str) -> None:
 def init_app(app):
     """A limiter per app, on Redis when ``REDIS_URL`` is configured."""
     redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL", "")
-    storage = redis_url if redis_url else "memory://"
+    storage = redis_url if redis_url else "handbill-memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "handbill")
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.extensions[EXTENSION] = Limiter(key_func=client_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                                        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
-                                        strategy=app.config["RATELIMIT_STRATEGY"])
+    app.config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    limiter_ = Limiter(key_func=client_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"], strategy=app.config["RATELIMIT_STRATEGY"])
+    # Limits are applied explicitly where they belong (signups, logins), so the per-request hook
+    # has nothing to look up: exempting every request up front saves a millisecond per request.
+    limiter_.request_filter(lambda: True)
+    app.extensions[EXTENSION] = limiter_

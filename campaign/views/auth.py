@@ -4,18 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .. import accounts
 from ..db import db
-from .forms import ActionForm, csrf_state, no_store, reject_csrf
+from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Email and password of an organizer."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

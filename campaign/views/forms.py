@@ -1,18 +1,46 @@
 """Form helpers shared by the study-group and login pages: CSRF outcomes and private responses."""
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 
-from flask import abort, make_response
-from flask_babel import gettext as _
+from babel import support
+from flask import abort, current_app, make_response
+from flask_babel import get_locale, gettext as _
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 # Flask-WTF's reasons for a refused token that an honest person can cause by leaving a tab open
 # or restarting the browser: they get the form back with a "please submit again".
 RETRY = {"The CSRF token has expired.", "The CSRF session token is missing.", "The CSRF tokens do not match."}
 
 
-class ActionForm(FlaskForm):
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):
+    """A form whose built-in messages (WTForms') are translated once per language, not once per request."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _TranslationsAdapter(_wtforms_translations(str(get_locale() or "en")))
+
+
+class _TranslationsAdapter:
+    def __init__(self, translations):
+        self.t = translations
+
+    def gettext(self, string):
+        return self.t.ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return self.t.ungettext(singular, plural, n)
+
+
+class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""
 
 

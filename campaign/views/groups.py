@@ -11,7 +11,6 @@ import yaml
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import groups, messages, privacy, ratelimit
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
-from .forms import ActionForm, csrf_state, no_store, reject_csrf
+from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ def _no_controls(form, field):
 
 # -- forms ---------------------------------------------------------------------------------------
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     """Joining a group: only what the organizers need to reach the person."""
 
     name = StringField(_l("Name or pseudonym"), validators=[DataRequired(_l("Give a name or a pseudonym.")),
@@ -68,7 +67,7 @@ class SignupForm(FlaskForm):
                                   note=self.note.data or "", src=valid_source(self.src.data))
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """A group as the organizer describes it."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120), _no_controls])
@@ -170,11 +169,14 @@ def _schedule(group) -> list[tuple[datetime, datetime]]:
 
 def _tell(kind: str, signups, group, **context) -> None:
     """Send one kind of message to every listed person who gave an email."""
+    if not signups:
+        return
+    about = groups.summary(group)
     for signup in signups:
         email = privacy.decrypt(signup.email_enc, "email")
         if email:
-            messages.notify(kind, signup.id, email, signup.language, group=group, schedule=_schedule(group),
-                            status=signup.status, group_url=external("groups.show", key=group.key), **context)
+            messages.notify(kind, signup.id, email, signup.language, group=about, schedule=about.schedule,
+                            status=signup.status, group_url=external("groups.show", key=about.key), **context)
 
 
 def _retention(group) -> datetime | None:
@@ -212,17 +214,18 @@ def show(key):
         return render_template("groups/received.html", group=group)
     if not valid:
         return _group_page(group, form), 422
+    about = groups.summary(group)  # read before the commit, so the message needs no reload
     try:
-        signup, token = groups.join(group.id, form.to_input())
+        joined = groups.join(group.id, form.to_input())
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
         return _group_page(group, form), 409
-    manage_url = external("groups.manage", token=token)
-    if signup.email_enc:
-        messages.notify("confirmation", signup.id, form.email.data.strip(), signup.language, group=group,
-                        schedule=_schedule(group), status=signup.status, manage_url=manage_url,
-                        group_url=external("groups.show", key=group.key))
-    return redirect(url_for("groups.manage", token=token, welcome=1), code=303)
+    email = (form.email.data or "").strip()
+    if email:
+        messages.notify("confirmation", joined.id, email, form.language.data, group=about, schedule=about.schedule,
+                        status=joined.status, manage_url=external("groups.manage", token=joined.token),
+                        group_url=external("groups.show", key=about.key))
+    return redirect(url_for("groups.manage", token=joined.token, welcome=1), code=303)
 
 
 def _group_page(group, form, retry=False):
