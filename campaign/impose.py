@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
 Slot = int | None  # a 0-based page index of the original, or None for a blank

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,7 +56,7 @@ class SectionSpec:
     """One section: a theme, its excerpts (quote ids, or None for the theme's own) and questions."""
 
     theme: str
-    quotes: tuple[str, ...] | None = None  # None: the quotations whose first theme is this one
+    quotes: tuple[str, ...] | None = None  # None: the quotations whose earliest theme is this one
     questions: tuple[int, ...] | None = None  # 1-based positions among the theme's questions; None: all
     note: str = ""  # our own introduction; empty: the theme's description
 

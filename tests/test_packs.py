@@ -14,7 +14,7 @@ import yaml
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
-from campaign import create_app, impose, packs
+from campaign import create_app, packs
 from campaign.db import db
 from campaign.models import Question
 from campaign.pamphlets import PamphletError
@@ -685,3 +685,17 @@ def test_a_pack_in_another_language_marks_its_languages(pack_app):
     assert '<html lang="ar" dir="rtl">' in html
     assert '<h2 class="section-title bm1" lang="en" dir="ltr">Aleppo under siege</h2>' in html
     assert '<blockquote class="passage source-text" lang="en" dir="ltr">' in html
+
+
+def test_the_shipped_full_pack_prints_every_quotation_once(pack_app):
+    from campaign.models import Quote
+
+    data = yaml.safe_load((ROOT / "pamphlets" / "reading-pack-full.yaml").read_text(encoding="utf-8"))
+    with pack_app.app_context():
+        spec = packs.validate(data)
+        own = packs.own_quotes()
+        printed = [q for i, s in enumerate(spec.sections) for q in packs._section_quotes(i, s, own)]
+        library = set(db.session.scalars(db.select(Quote.id)))
+        themes = {t for t in db.session.scalars(db.select(packs.Theme.id))}
+    assert sorted(printed) == sorted(library) and len(printed) == len(set(printed))
+    assert {s.theme for s in spec.sections} == themes

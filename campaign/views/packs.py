@@ -233,9 +233,13 @@ def _save(form: PackForm, spec: packs.PackSpec) -> bool:
             _("A pamphlet named %(name)s exists; tick “replace” to overwrite it.", name=form.name.data)]
         return False
     if path.exists():
-        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if existing.get("kind") != "reading-pack":
-            form.name.errors = list(form.name.errors) + [_("That name belongs to a pamphlet of another kind.")]
+        try:
+            existing = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            existing = None
+        if not isinstance(existing, dict) or existing.get("kind") != "reading-pack":
+            form.name.errors = list(form.name.errors) + [
+                _("That name belongs to another kind of pamphlet (or a file that is not valid); choose another name.")]
             return False
     folder.mkdir(parents=True, exist_ok=True)
     header = "# Reading pack saved from the builder; build it with `flask --app app pamphlets build`.\n"
