@@ -294,7 +294,7 @@ def _boxes(box, cls: str):
         stack.extend(getattr(b, "children", ()) or ())
 
 
-LAYOUTS = 0
+LAYOUTS = 0  # layouts done by this process: the benchmark reports layouts per card
 
 
 @dataclass
@@ -360,10 +360,12 @@ GOOD_FILL = 0.9
 
 
 def fit(data: CardQuote, fmt: Format, palette: Palette, mark: str = ""):
-    """Find the largest legible quote size that fits; return ``(document, px)`` with the block centred.
+    """Find a quote size that fits and (nearly) fills the frame; return ``(document, px)``, block centred.
 
-    Each try is one layout; the first guess comes from the text's length, the next from what
-    the layout measured, so most cards take one or two layouts.
+    Each try is one layout; the first guess comes from the text's length, the next ones from what
+    the layout measured. A size that fits and fills ``GOOD_FILL`` of the frame is kept; otherwise
+    the search goes on between the largest size that fitted and the smallest that did not. Most
+    cards take one layout. Nothing fits at the format's minimum: :class:`CardTooLong`.
     """
     low, high = fmt.min_px, fmt.max_px
     room = fmt.height - fmt.frame[0] - fmt.frame[2] - (round(fmt.mark_px * 2.2) if mark else 0)

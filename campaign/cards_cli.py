@@ -51,12 +51,15 @@ def _chosen(quote_ids: tuple[str, ...], theme: str | None) -> list[Quote]:
 @click.option("--quote", "quote_ids", multiple=True, help="Only these quotation ids (repeat the option).")
 @click.option("--palette", type=click.Choice(list(cards.PALETTES)), default=cards.DEFAULT_PALETTE,
               show_default=True)
-@click.option("--mark", default="", help=f"Small campaign mark or handle line (at most {cards.MARK_MAX} characters).")
+@click.option("--mark", default=None,
+              help=f"Small campaign mark or handle line (at most {cards.MARK_MAX} characters; default CARD_MARK).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: one per CPU core).")
 @click.option("--no-cache", is_flag=True, help="Render every card afresh instead of reusing cached ones.")
 def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
     """Render quote cards in parallel, with a progress bar; cards that do not fit are listed."""
+    if mark is None:
+        mark = str(current_app.config.get("CARD_MARK") or "")
     try:
         _f, _p, mark = cards.check_choice(formats[0] if formats else cards.DEFAULT_FORMAT, palette, mark)
     except cards.CardError as exc:

@@ -369,3 +369,18 @@ def test_copy_button_copies_the_alt_text(page, live_server):
                            " return i.complete && i.naturalWidth > 0; }", timeout=20000)
     assert page.evaluate("document.querySelector('.card-preview img').naturalWidth") == 1080
     assert_same_origin(page, live_server)
+
+
+def test_configured_campaign_mark_goes_on_cards_and_previews(make_app):
+    app = make_app(CARD_MARK="@syria.solidarity")
+    client = app.test_client()
+    parser = MetaParser()
+    parser.feed(client.get("/quotes/open-air-prison").get_data(as_text=True))
+    assert "mark=@syria.solidarity" in parser.meta["og:image"]
+    plain = client.get("/quotes/open-air-prison/card.png?format=og&mark=")
+    marked = client.get("/quotes/open-air-prison/card.png?format=og")
+    assert plain.headers["ETag"] != marked.headers["ETag"]
+    with app.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"))
+    assert "@syria.solidarity" in squash(PdfReader(io.BytesIO(cards.card_pdf(data, "og", mark="@syria.solidarity")))
+                                         .pages[0].extract_text())

@@ -37,11 +37,16 @@ def absolute(path: str) -> str:
     return urljoin(current_app.config["BASE_URL"].rstrip("/") + "/", path.lstrip("/"))
 
 
+def default_mark() -> str:
+    """The campaign's own mark or handle for cards that ask for none (``CARD_MARK``, empty by default)."""
+    return str(current_app.config.get("CARD_MARK") or "")
+
+
 def _params(args) -> tuple[str, str, str]:
     """Format, palette and mark from the query string; bad values answer 400 with the valid choices."""
     fmt = args.get("format", cards.DEFAULT_FORMAT)
     palette = args.get("palette", cards.DEFAULT_PALETTE)
-    mark = args.get("mark", "")
+    mark = args.get("mark", default_mark())
     try:
         _f, _p, mark = cards.check_choice(fmt, palette, mark)
     except cards.CardError as exc:
@@ -58,10 +63,12 @@ def card_url(quote_id: str, key: str, fmt: str, palette: str, mark: str = "", **
 
 
 @bp.app_template_global("quote_cards")
-def quote_cards(quote, palette: str | None = None, mark: str = "") -> dict:
+def quote_cards(quote, palette: str | None = None, mark: str | None = None) -> dict:
     """What a quote page shows and announces about the quote's cards (URLs, alt text, sizes)."""
     if palette not in cards.PALETTES:
         palette = cards.DEFAULT_PALETTE
+    if mark is None:
+        mark = " ".join(default_mark().split())[:cards.MARK_MAX]
     data = cards.card_quote(quote)
     source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
     items = []
@@ -161,6 +168,7 @@ def _batch_form():
     if not request.args:
         form.formats.data = [cards.DEFAULT_FORMAT]
         form.palette.data = cards.DEFAULT_PALETTE
+        form.mark.data = default_mark()
         return form, None
     if not form.validate():
         return form, None
