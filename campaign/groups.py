@@ -19,6 +19,7 @@ from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 try:
@@ -165,20 +166,20 @@ def parse_schedule(text: str, tz_name: str) -> list[tuple[datetime, datetime]]:
             continue
         match = LINE_RE.match(line)
         if not match:
-            raise ScheduleError(f"line {number}: write it as YYYY-MM-DD HH:MM-HH:MM, e.g. 2026-12-01 18:30-20:00")
+            raise ScheduleError(_("line %(n)d: write it as YYYY-MM-DD HH:MM-HH:MM, e.g. 2026-12-01 18:30-20:00", n=number))
         try:
             day = date.fromisoformat(match.group(1))
             start, end = (time.fromisoformat(t.zfill(5)) for t in match.group(2, 3))
         except ValueError:
-            raise ScheduleError(f"line {number}: {line!r} is not a real date and time") from None
+            raise ScheduleError(_("line %(n)d: “%(line)s” is not a real date and time", n=number, line=line)) from None
         if end <= start:
-            raise ScheduleError(f"line {number}: the meeting ends before it starts")
+            raise ScheduleError(_("line %(n)d: the meeting ends before it starts", n=number))
         to_utc = lambda t: datetime.combine(day, t, tz).astimezone(timezone.utc).replace(tzinfo=None)  # noqa: E731
         meetings.append((to_utc(start), to_utc(end)))
     if not meetings:
-        raise ScheduleError("add at least one meeting")
+        raise ScheduleError(_("add at least one meeting"))
     if len(meetings) > 100:
-        raise ScheduleError("at most 100 meetings per group")
+        raise ScheduleError(_("at most 100 meetings per group"))
     return sorted(meetings)
 
 
@@ -482,7 +483,7 @@ def _move_locked(signup: Signup, to: str) -> None:
             db.session.rollback()
             return
         if to == CONFIRMED and confirmed_count(group.id) >= group.capacity:
-            raise GroupFull("the group is full: move someone to the waitlist first, or raise the capacity")
+            raise GroupFull(_("the group is full: move someone to the waitlist first, or raise the capacity"))
         signup.status, signup.status_changed_at = to, utcnow()
         db.session.commit()
     except Exception:
@@ -557,13 +558,15 @@ def _apply(group: Group, data: GroupInput) -> None:
     group.meetings = [existing.get(pair) or Meeting(starts_at=pair[0], ends_at=pair[1]) for pair in data.meetings]
 
 
-def delete_group(group_id: int) -> None:
-    """Delete a group with every signup in it."""
+def delete_group(group_id: int) -> list[int]:
+    """Delete a group with every signup in it; returns the deleted signups' numbers (for their outbox files)."""
     with writing():
         group = locked_group(group_id)
+        signup_ids = db.session.scalars(select(Signup.id).where(Signup.group_id == group_id)).all()
         privacy.secure_delete()
         db.session.delete(group)
         db.session.commit()
+    return list(signup_ids)
 
 
 @dataclass(frozen=True)

@@ -447,3 +447,25 @@ def test_schedule_parser_names_the_line():
     assert groups.parse_schedule("2030-01-01 10:00-11:00", "Not/AZone")[0][0] == datetime(2030, 1, 1, 10)
     with pytest.raises(groups.ScheduleError, match="at least one"):
         groups.parse_schedule("  \n", "UTC")
+
+
+def test_a_replaced_key_gives_a_clear_error_not_garbage(make_app, gconfig, gapp, gclient, group_key):
+    from campaign import privacy as privacy_module
+
+    sign_up(gclient, group_key, 1)
+    other = make_app(**{**gconfig, "ENCRYPTION_KEY": privacy_module.new_key_text()})
+    client = other.test_client()
+    login(client)
+    response = client.get(f"/groups/{group_key}/roster")
+    assert response.status_code == 500
+    assert "Restore the original key" in response.text and "encryption key" in response.text
+    assert "reader1@example.net" not in response.text
+
+
+def test_deleting_a_group_deletes_its_unsent_messages(gapp, gclient, group_key):
+    sign_up(gclient, group_key, 1)
+    assert len(outbox(gapp)) == 1
+    org = gapp.test_client()
+    login(org)
+    org.post(f"/groups/{group_key}/delete")
+    assert outbox(gapp) == []

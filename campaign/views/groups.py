@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from .. import groups, messages, privacy, ratelimit
+from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
 from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
@@ -377,7 +378,8 @@ def delete(key):
     group = _managed(key)
     if not ActionForm().validate_on_submit():
         reject_csrf()
-    groups.delete_group(group.id)
+    for signup_id in groups.delete_group(group.id):
+        messages.forget(signup_id)
     flash(_("The group and every signup in it are deleted."))
     return redirect(url_for("groups.mine"), code=303)
 
@@ -452,6 +454,15 @@ def roster_csv(key):
     return Response(body.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="roster-{group.key}-{stamp}.csv"',
         "Cache-Control": "no-store"})
+
+
+@bp.errorhandler(privacy.DecryptionError)
+def undecryptable(exc):
+    """A stored value that this server's key cannot open: say so plainly (nothing is changed)."""
+    current_app.logger.error("decryption failed: %s", exc)
+    return render_error(500, _("Stored contact details cannot be decrypted with this server's encryption key. "
+                               "Was instance/encryption_key or ENCRYPTION_KEY replaced? Restore the original "
+                               "key; nothing was changed."))
 
 
 @bp.app_context_processor
