@@ -238,8 +238,8 @@ def _save(form: PackForm, spec: packs.PackSpec) -> bool:
         except yaml.YAMLError:
             existing = None
         if not isinstance(existing, dict) or existing.get("kind") != "reading-pack":
-            form.name.errors = list(form.name.errors) + [
-                _("That name belongs to another kind of pamphlet (or a file that is not valid); choose another name.")]
+            # (an unreadable file counts as another kind: it is never replaced from here)
+            form.name.errors = list(form.name.errors) + [_("That name belongs to a pamphlet of another kind.")]
             return False
     folder.mkdir(parents=True, exist_ok=True)
     header = "# Reading pack saved from the builder; build it with `flask --app app pamphlets build`.\n"
