@@ -314,25 +314,41 @@ def _first_words(text: str, n: int = 8) -> str:
     return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
-def _describe(spec: LeafletSpec, data: dict):
-    """Word an overflow as an organizer would want to read it: which block, and what to do."""
-    design, size = DESIGNS[spec.design], spec.size
+@dataclass(frozen=True)
+class Describe:
+    """Words an overflow as an organizer would want to read it: which block, and what to do.
 
-    def describe(overflow: render.Overflow, scale: float) -> str:
-        block = overflow.block
+    A plain class rather than a closure so a render job can be sent to a warm render worker.
+    """
+
+    spec: LeafletSpec
+    data: dict
+
+    def __call__(self, overflow: render.Overflow, scale: float) -> str:
+        design, block = DESIGNS[self.spec.design], overflow.block
         if block.startswith("quote-"):
             n = int(block.split("-", 1)[1])
-            q = data["quotes"][n - 1] if 0 < n <= len(data["quotes"]) else None
-            what = f"quotation {n} ({q['id']})" if q else "a quotation"
+            items = self.data["quotes"]
+            what = f"quotation {n} ({items[n - 1]['id']})" if 0 < n <= len(items) else "a quotation"
             advice = "choose a shorter quotation, fewer quotations or a larger size"
         else:
             what = {"headline": "the headline", "intro": "the introduction", "call_to_action": "the call to action",
                     "qr": "the QR caption", "contact": "the contact line", "credits": "the source credits"}.get(
                 block, f"the {block}")
             advice = "shorten it, choose fewer quotations or a larger size"
-        return (f"{what[0].upper() + what[1:]} does not fit the {design.noun} on {size} even with "
+        return (f"{what[0].upper() + what[1:]} does not fit the {design.noun} on {self.spec.size} even with "
                 f"the type reduced to {scale:.0%}: {advice}.")
-    return describe
+
+
+@dataclass(frozen=True)
+class Html:
+    """The leaflet's HTML at a given type scale (a class, not a closure, for the same reason)."""
+
+    spec: LeafletSpec
+    data: dict
+
+    def __call__(self, scale: float) -> str:
+        return render.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale))
 
 
 def columns(items: list[dict]) -> list[list[int]]:
@@ -360,13 +376,9 @@ def render_pdf(spec: LeafletSpec, data: dict, *, limits: render.Limits | None = 
     """Pure render: validated spec + plain data → the PDF at the largest type scale that fits."""
     design = DESIGNS[spec.design]
     generated = {"qr.svg": (qr_svg(spec.qr_url), "image/svg+xml")} if spec.qr_url else {}
-
-    def make_html(scale: float) -> str:
-        return render.render_html(design.template, template_context(spec, data, scale))
-
     try:
-        return render.fit_pdf(make_html, scales=design.scales, pages=1, generated=generated,
-                              options=pdf_options(spec, data), limits=limits, describe=_describe(spec, data))
+        return render.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
+                              options=pdf_options(spec, data), limits=limits, describe=Describe(spec, data))
     except render.RenderError as exc:
         if exc.block and not isinstance(exc, LeafletOverflow):
             raise LeafletOverflow(exc.message, exc.block) from None

@@ -6,11 +6,12 @@ templates, and every URL it asks for goes through :class:`AssetFetcher`, which s
 the project's own print assets (and resources generated for this render, such as a
 QR code) and refuses everything else.
 
-Each render is bounded: it runs in a forked child process with a memory ceiling
-(``RLIMIT_AS``) and a wall-clock deadline, so a pathological input ends in a clear
-:class:`RenderError` while the server keeps serving. Forking happens after WeasyPrint,
-its stylesheets and the font configuration are loaded and warmed in the parent, so a
-bounded render costs a few milliseconds more than an unbounded one.
+Each render is bounded: it runs in another process with a memory ceiling (``RLIMIT_AS``)
+and a wall-clock deadline, so a pathological input ends in a clear :class:`RenderError`
+while the server keeps serving. Render jobs go to warm worker processes forked from the
+server once WeasyPrint and the fonts are loaded (a worker that fails or runs late is killed
+and replaced), so a bounded render costs no more than an unbounded one; a job that cannot be
+pickled (a lambda) gets a child forked for it alone, under the same limits.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import re
 import resource
 import select
 import signal
+import struct
 import threading
 import time
 import warnings
@@ -196,6 +198,15 @@ LIMITS = Limits(seconds=float(os.environ.get("HANDBILL_RENDER_SECONDS", 30)),
                 memory_mb=int(os.environ.get("HANDBILL_RENDER_MEMORY_MB", 1024)))
 
 _fork_lock = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    # The forking thread holds _fork_lock while it forks, so a child would inherit it locked.
+    global _fork_lock
+    _fork_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)
 RENDER_SLOTS = int(os.environ.get("HANDBILL_RENDER_SLOTS", max(2, os.cpu_count() or 1)))
 _slots = threading.BoundedSemaphore(RENDER_SLOTS)
 _warm = False
@@ -226,11 +237,15 @@ def _warm_up() -> None:
 
 
 def bounded(fn: Callable[..., Any], *args, limits: Limits | None = None, **kwargs) -> Any:
-    """Run ``fn(*args, **kwargs)`` in a forked child under a time limit and a memory ceiling.
+    """Run ``fn(*args, **kwargs)`` in a separate process under a time limit and a memory ceiling.
 
-    The result (or a :class:`RenderError`) is passed back by pickle. A child that runs out of
+    The result (or a :class:`RenderError`) is passed back by pickle. A render that runs out of
     time is killed; one that runs out of memory fails; either way the caller gets a
     :class:`RenderError` and this process is untouched.
+
+    When ``fn`` and its arguments can be pickled, the job goes to a warm render worker (forked
+    once from this process, reused, replaced after a failure or every ``WORKER_JOBS`` jobs);
+    otherwise (e.g. a lambda) a child is forked for this one render.
     """
     limits = limits or LIMITS
     if _in_worker or not hasattr(os, "fork"):
@@ -242,14 +257,13 @@ def bounded(fn: Callable[..., Any], *args, limits: Limits | None = None, **kwarg
         raise RenderError("the server is busy rendering other documents; try again in a moment")
     try:
         deadline = max(started + limits.seconds, time.monotonic() + 0.5)
+        job = _job_bytes(fn, args, kwargs) if USE_POOL else None
+        if job is not None:
+            answer = _pool(limits.memory_mb).run(job, limits, deadline)
+            if answer is not _UNKNOWN:
+                return answer
         read_fd, write_fd = os.pipe()
-        with _fork_lock:
-            _warm_up()
-            with warnings.catch_warnings():
-                # Python 3.12+ warns about fork() in threaded processes; the lock above guarantees no
-                # thread is inside the rendering libraries, and the child only renders and exits.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+        pid = _fork()
         if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
             os.close(read_fd)
             _child(fn, args, kwargs, limits, write_fd)
@@ -257,6 +271,207 @@ def bounded(fn: Callable[..., Any], *args, limits: Limits | None = None, **kwarg
         return _collect(pid, read_fd, limits, deadline)
     finally:
         _slots.release()
+
+
+def _fork() -> int:
+    """fork() once no thread of ours is inside the rendering libraries (and they are warm)."""
+    with _fork_lock:
+        _warm_up()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork() in threaded processes; the lock guarantees no thread
+            # is inside the rendering libraries, and the child only renders.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return os.fork()
+
+
+def _job_bytes(fn, args, kwargs) -> bytes | None:
+    """The pickled job, or None when it cannot travel to a worker (then it gets its own fork)."""
+    try:
+        return pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - lambdas, closures, open files…
+        return None
+
+
+# -- warm render workers ---------------------------------------------------------------------
+
+USE_POOL = os.environ.get("HANDBILL_RENDER_POOL", "1") != "0"
+WORKER_JOBS = 100  # a worker is replaced after this many jobs, so no render inherits much from others
+_LENGTH = struct.Struct("!Q")
+_UNKNOWN = b"?"  # the worker cannot unpickle the job (its code is newer than the worker)
+
+
+class _Worker:
+    """One warm render process and the two pipes to it."""
+
+    def __init__(self, memory_mb: int, others: list["_Worker"]):
+        job_r, job_w = os.pipe()
+        out_r, out_w = os.pipe()
+        pid = _fork()
+        if pid == 0:  # pragma: no cover - the worker process
+            for fd in [job_w, out_r] + [fd for w in others for fd in (w.job_w, w.out_r)]:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            _worker_loop(job_r, out_w, memory_mb)
+        os.close(job_r)
+        os.close(out_w)
+        self.pid, self.job_w, self.out_r, self.jobs = pid, job_w, out_r, 0
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the worker (closing its job pipe ends its loop) and reap it."""
+        for fd in (self.job_w, self.out_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+class _Pool:
+    """Idle warm workers with one memory ceiling; a job takes one, a finished job gives it back."""
+
+    def __init__(self, memory_mb: int):
+        self.memory_mb = memory_mb
+        self.idle: list[_Worker] = []
+        self.all: list[_Worker] = []
+        self.lock = threading.Lock()
+
+    def _take(self) -> _Worker:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+            worker = _Worker(self.memory_mb, list(self.all))
+            self.all.append(worker)
+            return worker
+
+    def _give_back(self, worker: _Worker, healthy: bool) -> None:
+        with self.lock:
+            if healthy and worker.jobs < WORKER_JOBS:
+                self.idle.append(worker)
+                return
+            self.all.remove(worker)
+        worker.close(kill=not healthy)
+
+    def run(self, job: bytes, limits: Limits, deadline: float):
+        worker = self._take()
+        healthy = False
+        try:
+            _write_all(worker.job_w, _LENGTH.pack(len(job)) + job)
+            answer = _read_answer(worker.out_r, deadline)
+            if answer is None:
+                raise RenderError(f"the render took longer than {limits.seconds:g} seconds and was stopped")
+            if not answer:
+                raise RenderError(f"the render stopped unexpectedly (it may have needed more than "
+                                  f"{limits.memory_mb} MB of memory)")
+            if answer == _UNKNOWN:
+                healthy = True
+                return _UNKNOWN
+            worker.jobs += 1
+            ok, value, fresh = pickle.loads(answer)
+            healthy = fresh
+        except OSError:
+            raise RenderError("the render process stopped unexpectedly") from None
+        finally:
+            self._give_back(worker, healthy)
+        if not ok:
+            raise value
+        return value
+
+
+_pools: dict[int, _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(memory_mb: int) -> _Pool:
+    with _pools_lock:
+        if memory_mb not in _pools:
+            _pools[memory_mb] = _Pool(memory_mb)
+        return _pools[memory_mb]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes | None:
+    """``size`` bytes from ``fd``; b"" at end of file; None if the deadline passes first."""
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                if deadline - time.monotonic() <= 0:
+                    return None
+                continue
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return b""
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_answer(fd: int, deadline: float | None) -> bytes | None:
+    """One length-prefixed message: the bytes, b"" if the other side is gone, None on timeout."""
+    head = _read_exact(fd, _LENGTH.size, deadline)
+    if not head:
+        return head
+    return _read_exact(fd, _LENGTH.unpack(head)[0], deadline)
+
+
+def _worker_loop(job_fd: int, out_fd: int, memory_mb: int) -> None:  # pragma: no cover - worker process
+    """Run jobs until the job pipe closes; exit after a failure that may have left bad state."""
+    global _in_worker
+    _in_worker = True
+    gc.freeze()  # see _child: keep the collector off the inherited heap
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
+        ceiling = _address_space() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+        while True:
+            job = _read_answer(job_fd, None)
+            if not job:
+                break
+            fresh = True
+            try:
+                fn, args, kwargs = pickle.loads(job)
+            except Exception:  # noqa: BLE001 - defined after this worker was forked: the caller forks instead
+                _write_all(out_fd, _LENGTH.pack(len(_UNKNOWN)) + _UNKNOWN)
+                continue
+            try:
+                value = fn(*args, **kwargs)
+                payload = pickle.dumps((True, value, True), protocol=pickle.HIGHEST_PROTOCOL)
+            except RenderError as exc:
+                payload = pickle.dumps((False, exc, True))
+            except MemoryError:
+                fresh = False
+                payload = pickle.dumps((False, RenderError(
+                    f"the render needed more than {memory_mb} MB of memory and was stopped"), False))
+            except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as a message
+                fresh = False
+                payload = pickle.dumps((False, RenderError(f"the renderer failed: {type(exc).__name__}: {exc}"),
+                                        False))
+            _write_all(out_fd, _LENGTH.pack(len(payload)) + payload)
+            if not fresh:
+                break
+            del job
+            gc.collect(0)
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: no cover - child process
@@ -674,6 +889,13 @@ def pdf_to_png(pdf: bytes, page: int = 0, *, width: int | None = None, scale: fl
     """
     import pypdfium2 as pdfium
 
+    # pdfium is not thread-safe, and a fork while a thread is inside it would leave a render
+    # worker with pdfium's state half-changed: rasterise under the lock forks take.
+    with _fork_lock:
+        return _pdf_to_png(pdfium, pdf, page, width, scale)
+
+
+def _pdf_to_png(pdfium, pdf: bytes, page: int, width: int | None, scale: float) -> bytes:
     doc = pdfium.PdfDocument(pdf)
     try:
         if not 0 <= page < len(doc):
@@ -695,8 +917,9 @@ def page_count(pdf: bytes) -> int:
     """How many pages a PDF has."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with _fork_lock:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return len(doc)
+        finally:
+            doc.close()

@@ -280,3 +280,26 @@ def _expect_render_error(limits):
         render.bounded(_slow, limits=limits)
     except render.RenderError:
         pass
+
+
+def test_one_off_renders_that_cannot_go_to_a_worker_are_bounded_too():
+    """A lambda cannot be sent to a warm worker: it gets its own forked process, with the same limits."""
+    with pytest.raises(render.RenderError, match="memory"):
+        render.bounded(lambda: _greedy(), limits=render.Limits(seconds=20, memory_mb=128))
+    with pytest.raises(render.RenderError, match="longer than 1 seconds"):
+        render.bounded(lambda: _slow(), limits=render.Limits(seconds=1, memory_mb=256))
+    assert render.bounded(lambda: 6 * 7) == 42
+
+
+def test_code_newer_than_the_warm_worker_still_runs():
+    import sys
+    import types
+
+    render.bounded(len, "warm")  # make sure a worker exists before the module below does
+    module = types.ModuleType("handbill_late_module")
+    exec("def double(x):\n    return 2 * x\n", module.__dict__)
+    sys.modules[module.__name__] = module
+    try:
+        assert render.bounded(module.double, 21) == 42
+    finally:
+        del sys.modules[module.__name__]
