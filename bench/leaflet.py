@@ -2,7 +2,7 @@
 
 Rows are ``(label, measured, baseline, ratio, target)``. Run alone with ``python bench/leaflet.py``.
 Timings are wall-clock medians of interleaved runs (app, bare, app, bare, …), so a busy neighbour
-on a shared machine slows both sides alike.
+on a shared machine slows both sides alike (CPU time would miss the work done in the render worker).
 """
 from __future__ import annotations
 
@@ -112,8 +112,8 @@ def section() -> list[tuple]:
 
             app_s, bare_s = _interleaved(lambda: render.write_pdf(html, generated=generated, options=options),
                                          lambda: _bare_pdf(html, generated))
-            rows = [(f"leaflet: {spec.design} {spec.size}, 3 quotations + QR: app renderer (forked, time/memory-"
-                     "bounded, asset-only fetcher, metadata) vs bare WeasyPrint, same HTML",
+            rows = [(f"leaflet: {spec.design} {spec.size}, 3 quotations + QR: app renderer (warm render worker, "
+                     "time/memory-bounded, asset-only fetcher, metadata) vs bare WeasyPrint, same HTML",
                      _ms(app_s), _ms(bare_s), round(app_s / bare_s, 2), "≤ 1.2×")]
 
             cold_s, = _interleaved(lambda: leaflets.build(spec, None), repeat=max(3, REPEAT // 2))

@@ -828,19 +828,34 @@ def asset_versions() -> str:
     return _asset_digest[1]
 
 
+_template_refs: dict[str, tuple[tuple[int, int], str, tuple[str, ...]]] = {}
+
+
+def _template_info(name: str) -> tuple[str, tuple[str, ...]]:
+    """A template's content digest and the templates it names, re-read only when the file changes."""
+    path = TEMPLATES / name
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    known = _template_refs.get(name)
+    if known is None or known[0] != stamp:
+        from jinja2 import meta
+
+        source = path.read_text(encoding="utf-8")
+        refs = tuple(ref for ref in meta.find_referenced_templates(_ENV.parse(source)) if ref)
+        known = (stamp, hashlib.sha256(source.encode("utf-8")).hexdigest(), refs)
+        _template_refs[name] = known
+    return known[1], known[2]
+
+
 def template_sources(template: str) -> list[str]:
     """``template`` and every template it extends, includes or imports, transitively (sorted)."""
-    from jinja2 import meta
-
     seen: set[str] = set()
     todo = [template]
     while todo:
         name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        source = (TEMPLATES / name).read_text(encoding="utf-8")
-        todo.extend(ref for ref in meta.find_referenced_templates(_ENV.parse(source)) if ref)
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_template_info(name)[1])
     return sorted(seen)
 
 
@@ -849,7 +864,7 @@ def cache_key(template: str, context: dict, options: dict) -> str:
     h = hashlib.sha256()
     for name in template_sources(template):
         h.update(name.encode() + b"\0")
-        h.update((TEMPLATES / name).read_bytes())
+        h.update(_template_info(name)[0].encode())
     h.update(json.dumps(context, sort_keys=True, default=str).encode())
     h.update(json.dumps(options, sort_keys=True, default=str).encode())
     h.update(asset_versions().encode())
