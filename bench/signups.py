@@ -40,11 +40,12 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4"
 KEY = "q4Ck5OVn0_EXU4X0tjTcKvx5sRrq1wRZ9j8aJ_qGm1E"
 
 BASELINE_APP = textwrap.dedent('''
-    """The baseline: a Flask-WTF form whose POST inserts one row into SQLite and redirects."""
+    """The baseline: the same signup form with Flask-WTF, whose POST inserts one plain row into SQLite."""
     import os, sqlite3
     from flask import Flask, redirect, render_template_string
     from flask_wtf import FlaskForm
-    from wtforms import BooleanField, EmailField, StringField
+    from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+    from wtforms.fields.choices import SelectChoice
     from wtforms.validators import DataRequired, Length
 
     app = Flask(__name__)
@@ -54,7 +55,12 @@ BASELINE_APP = textwrap.dedent('''
     class SignupForm(FlaskForm):
         name = StringField(validators=[DataRequired(), Length(max=80)])
         email = EmailField(validators=[Length(max=254)])
+        messenger = StringField(validators=[Length(max=100)])
+        language = SelectField(choices=[SelectChoice("en"), SelectChoice("ru"), SelectChoice("ar")])
+        note = TextAreaField(validators=[Length(max=500)])
         consent = BooleanField(validators=[DataRequired()])
+        website = StringField()
+        src = HiddenField()
 
     def connect():
         conn = sqlite3.connect(DB, timeout=10)
@@ -62,7 +68,8 @@ BASELINE_APP = textwrap.dedent('''
         return conn
 
     with connect() as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS signups (id INTEGER PRIMARY KEY, name TEXT, email TEXT)")
+        conn.execute("CREATE TABLE IF NOT EXISTS signups (id INTEGER PRIMARY KEY, name TEXT, email TEXT, "
+                     "messenger TEXT, language TEXT, note TEXT, src TEXT)")
 
     PAGE = '<form method="post">{{ form.csrf_token }}{{ form.name }}{{ form.email }}{{ form.consent }}</form>'
 
@@ -72,7 +79,9 @@ BASELINE_APP = textwrap.dedent('''
         if form.validate_on_submit():
             conn = connect()
             with conn:
-                conn.execute("INSERT INTO signups (name, email) VALUES (?, ?)", (form.name.data, form.email.data))
+                conn.execute("INSERT INTO signups (name, email, messenger, language, note, src) VALUES (?, ?, ?, ?, ?, ?)",
+                             (form.name.data, form.email.data, form.messenger.data, form.language.data,
+                              form.note.data, form.src.data))
             conn.close()
             return redirect("/done", code=303)
         return render_template_string(PAGE, form=form), 422 if form.is_submitted() else 200

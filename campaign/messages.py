@@ -7,10 +7,14 @@ Logs name the message kind and signup number only — never an address or a name
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import queue
 import secrets
 import smtplib
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from email.header import Header
 from email.message import Message
@@ -90,7 +94,8 @@ def _write(message: Message, signup_id: int, kind: str) -> Path:
 
 
 def forget(signup_id: int) -> int:
-    """Delete the outbox files of one signup (its data is being deleted)."""
+    """Delete the outbox files of one signup (its data is being deleted), after any still queued."""
+    flush()
     count = 0
     for path in outbox_dir().glob(f"*-s{int(signup_id)}-*.eml"):
         path.unlink(missing_ok=True)
@@ -100,6 +105,7 @@ def forget(signup_id: int) -> int:
 
 def purge_outbox(now: datetime, days: int) -> int:
     """Delete outbox files older than ``days``."""
+    flush()
     cutoff = (now.replace(tzinfo=timezone.utc) - timedelta(days=int(days))).timestamp()
     count = 0
     for path in outbox_dir().glob("*.eml"):
@@ -110,11 +116,77 @@ def purge_outbox(now: datetime, days: int) -> int:
 
 
 def notify(kind: str, signup_id: int, email: str, language: str, **context) -> str | None:
-    """Compose a message from ``templates/groups/mail/<kind>.txt`` in the person's language and send it."""
+    """Compose a message from ``templates/groups/mail/<kind>.txt`` in the person's language and send it.
+
+    Composing happens here; sending (SMTP or the outbox) happens on the app's mail thread, so a
+    slow mail server or disk never holds up the person who just signed up.
+    """
     if not email:
         return None
     languages = current_app.config.get("LANGUAGES", ["en"])
     with force_locale(language if language in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
         text = render_template(f"groups/mail/{kind}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    return deliver(build(email, subject.strip(), body.strip() + "\n"), signup_id, kind)
+    job = (email, subject.strip(), body.strip() + "\n", signup_id, kind)
+    if not current_app.config.get("MAIL_BACKGROUND", True):
+        return _send(*job)
+    mailer(current_app._get_current_object()).submit(job)
+    return "queued"
+
+
+def _send(email: str, subject: str, body: str, signup_id: int, kind: str) -> str:
+    return deliver(build(email, subject, body), signup_id, kind)
+
+
+class Mailer:
+    """One sending thread per app and process, fed by a queue; ``flush()`` waits until it is idle."""
+
+    def __init__(self, app):
+        self.app, self.queue, self.thread, self.pid, self.lock = app, queue.Queue(), None, None, threading.Lock()
+
+    def submit(self, job: tuple) -> None:
+        with self.lock:
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                self.pid = os.getpid()  # a forked worker starts its own thread
+                self.thread = threading.Thread(target=self._run, name="handbill-mail", daemon=True)
+                self.thread.start()
+        self.queue.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self.queue.get()
+            try:
+                with self.app.app_context():
+                    _send(*job)
+            except Exception as exc:  # keep going; name the signup, never the address
+                log.error("could not deliver %s message of signup %s (%s)", job[4], job[3], type(exc).__name__)
+            finally:
+                self.queue.task_done()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued message is sent or written; False if that took longer than ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+
+_MAILERS_LOCK = threading.Lock()
+
+
+def mailer(app) -> Mailer:
+    with _MAILERS_LOCK:
+        found = app.extensions.get("handbill.mailer")
+        if found is None:
+            found = app.extensions["handbill.mailer"] = Mailer(app)
+            atexit.register(found.flush, 10.0)  # a worker stopping gracefully writes what it queued
+        return found
+
+
+def flush(app=None) -> bool:
+    """Wait for the app's queued messages (before reading or deleting the outbox)."""
+    app = app or current_app._get_current_object()
+    found = app.extensions.get("handbill.mailer")
+    return found.flush() if found else True

@@ -79,7 +79,10 @@ def token_of(response) -> str:
 
 
 def outbox(app) -> list:
-    """The messages in the outbox, parsed."""
+    """The messages in the outbox, parsed (after the mail thread has written what was queued)."""
+    from campaign import messages
+
+    messages.flush(app)
     folder = Path(app.config["OUTBOX_DIR"])
     if not folder.exists():
         return []
