@@ -118,8 +118,8 @@ def purge_outbox(now: datetime, days: int) -> int:
 def notify(kind: str, signup_id: int, email: str, language: str, **context) -> str | None:
     """Compose a message from ``templates/groups/mail/<kind>.txt`` in the person's language and send it.
 
-    Composing happens here; sending (SMTP or the outbox) happens on the app's mail thread, so a
-    slow mail server or disk never holds up the person who just signed up.
+    With a mail server configured, sending happens on the app's mail thread, so a slow or unreachable
+    server never holds up the person who just signed up; writing to the outbox is quicker inline.
     """
     if not email:
         return None
@@ -128,7 +128,7 @@ def notify(kind: str, signup_id: int, email: str, language: str, **context) -> s
         text = render_template(f"groups/mail/{kind}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     job = (email, subject.strip(), body.strip() + "\n", signup_id, kind)
-    if not current_app.config.get("MAIL_BACKGROUND", True):
+    if not current_app.config.get("MAIL_SERVER") or not current_app.config.get("MAIL_BACKGROUND", True):
         return _send(*job)
     mailer(current_app._get_current_object()).submit(job)
     return "queued"
