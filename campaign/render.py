@@ -359,7 +359,7 @@ class _Pool:
                 self.idle.append(worker)
                 return
             self.all.remove(worker)
-        worker.close(kill=not healthy)
+        worker.close(kill=True)
 
     def run(self, job: bytes, limits: Limits, deadline: float):
         worker = self._take()
@@ -430,6 +430,34 @@ def _read_answer(fd: int, deadline: float | None) -> bytes | None:
     return _read_exact(fd, _LENGTH.unpack(head)[0], deadline)
 
 
+def _drop_inherited_channels(keep: tuple[int, ...]) -> None:  # pragma: no cover - render processes only
+    """Point every inherited pipe and socket (except ``keep``) at /dev/null.
+
+    A render process must not hold other people's pipes open: a browser driver, a subprocess or a
+    process pool waiting for end-of-file on them would wait for as long as we live. The numbers are
+    overwritten rather than closed so an inherited Python object that closes "its" descriptor
+    later cannot close something this process opened since. Regular files are left alone.
+    """
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in names:
+            fd = int(name)
+            if fd <= 2 or fd == null or fd in keep:
+                continue
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(("pipe:", "socket:", "anon_inode:")):
+                os.dup2(null, fd, inheritable=False)
+    finally:
+        os.close(null)
+
+
 def _worker_loop(job_fd: int, out_fd: int, memory_mb: int) -> None:  # pragma: no cover - worker process
     """Run jobs until the job pipe closes; exit after a failure that may have left bad state."""
     global _in_worker
@@ -437,6 +465,7 @@ def _worker_loop(job_fd: int, out_fd: int, memory_mb: int) -> None:  # pragma: n
     gc.freeze()  # see _child: keep the collector off the inherited heap
     code = 0
     try:
+        _drop_inherited_channels((job_fd, out_fd))
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
         ceiling = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
@@ -483,6 +512,7 @@ def _child(fn, args, kwargs, limits: Limits, write_fd: int) -> None:  # pragma: 
     # collector never walks it: walking would write to every inherited page and copy them all.
     gc.freeze()
     try:
+        _drop_inherited_channels((write_fd,))
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         ceiling = _address_space() + limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))

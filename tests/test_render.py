@@ -303,3 +303,27 @@ def test_code_newer_than_the_warm_worker_still_runs():
         assert render.bounded(module.double, 21) == 42
     finally:
         del sys.modules[module.__name__]
+
+
+@pytest.mark.parametrize("job", [len, "lambda"])
+def test_render_processes_do_not_hold_other_pipes_open(job):
+    """A browser driver or subprocess waiting for end-of-file on its pipe must not wait for a render worker."""
+    import os
+    import select
+
+    read_end, write_end = os.pipe()
+    try:
+        # a memory bound no other test uses, so a fresh worker is forked while the pipe is open
+        limits = render.Limits(seconds=20, memory_mb=777)
+        if job == "lambda":
+            assert render.bounded(lambda: len([1]), limits=limits) == 1
+        else:
+            assert render.bounded(len, [1], limits=limits) == 1
+        os.close(write_end)
+        write_end = None
+        ready, _, _ = select.select([read_end], [], [], 5)
+        assert ready and os.read(read_end, 1) == b"", "a render process kept the pipe open"
+    finally:
+        os.close(read_end)
+        if write_end is not None:
+            os.close(write_end)
