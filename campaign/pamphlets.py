@@ -220,7 +220,7 @@ pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs kept as f
 
 
 @pamphlets_cli.command("build")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build/pamphlets", show_default=True,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/pamphlets", show_default=True,
               help="Folder the PDFs are written to (created if missing).")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of pamphlet files (default: the project's pamphlets/).")
