@@ -222,6 +222,15 @@ def _address_space() -> int:
         return 0
 
 
+def _resident() -> int:
+    """This process's resident memory in bytes."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
 def _warm_up() -> None:
     """Lay out a tiny document once so fontconfig and Pango are loaded before any fork.
 
@@ -469,6 +478,9 @@ def _worker_loop(job_fd: int, out_fd: int, memory_mb: int) -> None:  # pragma: n
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
         ceiling = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+        # Memory a render leaves behind (fragmentation) would shrink the next render's budget:
+        # a worker that has grown by half its budget finishes its job and is replaced.
+        grown_limit = _resident() + memory_mb * 1024 * 1024 // 2
         while True:
             job = _read_answer(job_fd, None)
             if not job:
@@ -481,7 +493,8 @@ def _worker_loop(job_fd: int, out_fd: int, memory_mb: int) -> None:  # pragma: n
                 continue
             try:
                 value = fn(*args, **kwargs)
-                payload = pickle.dumps((True, value, True), protocol=pickle.HIGHEST_PROTOCOL)
+                fresh = _resident() < grown_limit
+                payload = pickle.dumps((True, value, fresh), protocol=pickle.HIGHEST_PROTOCOL)
             except RenderError as exc:
                 payload = pickle.dumps((False, exc, True))
             except MemoryError:

@@ -327,3 +327,22 @@ def test_render_processes_do_not_hold_other_pipes_open(job):
         os.close(read_end)
         if write_end is not None:
             os.close(write_end)
+
+
+_HOARD: list = []
+
+
+def _hoard_and_report(megabytes: int) -> int:
+    import os
+
+    _HOARD.append(bytearray(megabytes * 1024 * 1024))
+    return os.getpid()
+
+
+def test_a_worker_that_grew_is_replaced_so_every_render_has_its_whole_memory_budget():
+    limits = render.Limits(seconds=20, memory_mb=600)
+    first = render.bounded(_hoard_and_report, 1, limits=limits)
+    assert render.bounded(_hoard_and_report, 1, limits=limits) == first, "a warm worker is reused"
+    grown = render.bounded(_hoard_and_report, 400, limits=limits)
+    assert grown == first
+    assert render.bounded(_hoard_and_report, 1, limits=limits) != first, "the grown worker was replaced"
