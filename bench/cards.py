@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 REPEAT = int(os.environ.get("BENCH_CARDS_REPEAT", 10))
-BATCH = int(os.environ.get("BENCH_CARDS_BATCH", 40))
+BATCH = int(os.environ.get("BENCH_CARDS_BATCH", 108))
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -556,7 +556,7 @@ def pool(workers: int):
 
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["campaign.cards"])
+        context.set_forkserver_preload(["campaign.cards_worker"])
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
