@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run serve test test-sqlite test-postgres bench setup system system-test db clean translations messages
+.PHONY: run serve test bench setup system system-test db clean translations messages
 
 run: setup db
 	$(FLASK) run --host 127.0.0.1 --port 5000
