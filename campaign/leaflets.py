@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import segno
 
-from . import quotes, render, verbatim
+from . import quotes, render, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
-VERSION = "1"
+VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,16 @@ DESIGNS = {
                      noun="two-up sheet"),
 }
 LANGUAGES = {"en": "ltr", "ru": "ltr", "ar": "rtl"}
+# How quotations are printed in a leaflet whose language is not theirs: translated into it (the
+# default), in the original language, or both side by side. Translations must be reviewed unless
+# the organizer allows drafts, which are then marked "draft translation" on the page.
+QUOTATIONS = ("translated", "original", "bilingual")
 
 # Field limits (characters). The layout decides what fits; these only stop absurd input early.
 LIMITS = {"headline": 140, "intro": 900, "call_to_action": 400, "qr_url": 400, "qr_label": 100,
           "contact": 160, "title": 200}
 FIELDS = ("kind", "design", "size", "orientation", "quotes", "title", "headline", "intro", "call_to_action",
-          "qr_url", "qr_label", "contact", "bleed", "lang")
+          "qr_url", "qr_label", "contact", "bleed", "lang", "quotations", "drafts")
 BLOCK_FIELDS = {"headline": "headline", "intro": "intro", "call_to_action": "call_to_action", "qr": "qr_label",
                 "contact": "contact"}
 
@@ -118,6 +122,8 @@ class LeafletSpec:
     title: str = ""
     bleed: bool = True
     lang: str = "en"
+    quotations: str = "translated"
+    drafts: bool = False
 
     def as_data(self) -> dict:
         """The pamphlet-file form of this spec (defaults left out, so files stay short)."""
@@ -130,6 +136,10 @@ class LeafletSpec:
             data["bleed"] = False
         if self.lang != "en":
             data["lang"] = self.lang
+        if self.quotations != "translated":
+            data["quotations"] = self.quotations
+        if self.drafts:
+            data["drafts"] = True
         return data
 
 
@@ -170,6 +180,20 @@ def quotes_problem(design: str, ids: list[str]) -> str | None:
         return exc.message
     except verbatim.NotVerbatim as exc:
         return f"a quotation no longer matches its source: {exc}"
+    return None
+
+
+def translation_problem(ids: list[str], lang: str, quotations: str = "translated", drafts: bool = False) -> str | None:
+    """Why the chosen quotations cannot be printed in ``lang`` as asked (None if they can)."""
+    if quotations == "original" or not ids:
+        return None
+    try:
+        for quote in quotes.get_many_verified(list(ids)):
+            translations.output_quote(quote, lang, allow_drafts=drafts)
+    except translations.MissingTranslation as exc:
+        return f"{exc.message}; or print the quotations in the original (quotations: original)"
+    except (quotes.QuoteError, verbatim.NotVerbatim):
+        return None  # reported by quotes_problem
     return None
 
 
@@ -240,18 +264,38 @@ def validate(data: dict) -> LeafletSpec:
     lang = data.get("lang") or "en"
     if lang not in LANGUAGES:
         raise PamphletError("lang", f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    quotations = data.get("quotations") or "translated"
+    if quotations not in QUOTATIONS:
+        raise PamphletError("quotations", f"unknown choice {quotations!r}; expected one of {', '.join(QUOTATIONS)}")
+    if quotations == "bilingual" and lang == "en":
+        raise PamphletError("quotations", "a bilingual leaflet prints the quotations in the original and in the "
+                                          "leaflet's language: choose lang: ru or ar")
+    drafts = data.get("drafts", False)
+    if not isinstance(drafts, bool):
+        raise PamphletError("drafts", "must be true or false")
+    if problem := translation_problem(ids, lang, quotations, drafts):
+        raise PamphletError("quotes", problem)
     return LeafletSpec(design=design, size=size, orientation=orientation, quotes=tuple(ids), bleed=bleed,
-                       lang=lang, **texts)
+                       lang=lang, quotations=quotations, drafts=drafts, **texts)
 
 
 # -- data → HTML → PDF ------------------------------------------------------------------------
 
-def _credit(source) -> dict:
+def _date_text(day, lang: str) -> str:
+    """A publication date written out in the leaflet's language ("29 November 2016", "29 ноября 2016 г.")."""
+    if lang == "en":
+        return day.strftime("%-d %B %Y")
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=lang)
+
+
+def _credit(source, lang: str = "en") -> dict:
     meta = source.meta or {}
     return {"slug": source.slug, "title": source.title, "interviewee": source.interviewee,
             "interviewers": list(meta.get("interviewers") or []), "publisher": source.publisher or "",
             "published": source.published.isoformat() if source.published else "",
-            "published_text": source.published.strftime("%-d %B %Y") if source.published else "",
+            "published_text": _date_text(source.published, lang) if source.published else "",
             "url": source.url or ""}
 
 
@@ -261,12 +305,16 @@ def context(spec: LeafletSpec) -> dict:
     credits: dict[str, dict] = {}
     items = []
     for q in found:
-        credit = credits.setdefault(q.source.slug, _credit(q.source))
+        credit = credits.setdefault(q.source.slug, _credit(q.source, spec.lang))
+        # A quotation's translation travels with it (raises MissingTranslation naming the quotation).
+        tr = None if spec.quotations == "original" else translations.output_quote(q, spec.lang, spec.drafts)
         items.append({"id": q.id, "text": q.text, "speaker": q.speaker, "context": q.context,
-                      "anchor": q.anchor, "source": credit["slug"]})
+                      "anchor": q.anchor, "source": credit["slug"], "tr": tr})
     data = asdict(spec)
     data["quotes"] = items
     data["sources"] = list(credits.values())
+    data["bilingual"] = spec.quotations == "bilingual" and any(q["tr"] for q in items)
+    data["draft_mark"] = translations.draft_mark(spec.lang) if any(q["tr"] and q["tr"]["draft"] for q in items) else ""
     return data
 
 
@@ -302,11 +350,17 @@ def geometry(spec: LeafletSpec) -> dict:
 def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
     """Title, author, subject, language and keywords of the PDF."""
     speakers = sorted({q["speaker"] for q in data["quotes"]})
-    title = spec.title or spec.headline or _first_words(data["quotes"][0]["text"])
+    first = data["quotes"][0]
+    title = spec.title or spec.headline or _first_words((first.get("tr") or first)["text"])
     subject = "; ".join(f"{s['interviewee']}, {s['title']} ({s['publisher']}, {s['published']})"
                         for s in data["sources"])
+    keywords = ["leaflet", spec.design] + speakers
+    if data.get("draft_mark"):
+        # Whoever opens the file learns it holds unreviewed translations, even without printing it.
+        subject = f"{data['draft_mark']} ({spec.lang}) — {subject}"
+        keywords.append(data["draft_mark"])
     return render.PdfOptions(title=title, author=spec.contact or ", ".join(speakers), subject=subject,
-                             lang=spec.lang, keywords=tuple(["leaflet", spec.design] + speakers), tagged=True)
+                             lang=spec.lang, keywords=tuple(keywords), tagged=True)
 
 
 def _first_words(text: str, n: int = 8) -> str:
@@ -348,11 +402,24 @@ class Html:
     data: dict
 
     def __call__(self, scale: float) -> str:
-        return render.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale))
+        return render.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
+                                  translations=catalog(self.spec.lang))
 
 
-def columns(items: list[dict]) -> list[list[int]]:
-    """Split quotations (1-based numbers, in order) into two columns of about equal length."""
+def catalog(lang: str):
+    """The message catalogue for a leaflet's own words (credits, draft marks) in its language."""
+    from .packs import _translations
+
+    return _translations(lang)
+
+
+def columns(items: list[dict], bilingual: bool = False) -> list[list[int]]:
+    """Split quotations (1-based numbers, in order) into two columns of about equal length.
+
+    Bilingual quotations already stand in two columns (original and translation): one column of them.
+    """
+    if bilingual:
+        return [list(range(1, len(items) + 1))]
     sizes = [len(q["text"]) + len(q.get("context", "")) // 2 + 80 for q in items]
     total, running, cut = sum(sizes), 0, len(items)
     for i, size in enumerate(sizes):
@@ -367,7 +434,7 @@ def columns(items: list[dict]) -> list[list[int]]:
 def template_context(spec: LeafletSpec, data: dict, scale: float) -> dict:
     """Everything the print template sees for one attempt at a given type scale."""
     geo = geometry(spec)
-    return {**data, **geo, "columns": columns(data["quotes"]), "scale": scale, "root_pt": round(geo["base_pt"] * scale, 3),
+    return {**data, **geo, "columns": columns(data["quotes"], data.get("bilingual", False)), "scale": scale, "root_pt": round(geo["base_pt"] * scale, 3),
             "dir": LANGUAGES[spec.lang], "lang": spec.lang, "design": DESIGNS[spec.design],
             "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url)}
 

@@ -351,3 +351,60 @@ def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTe
                                          questions=section("questions"),
                                          speakers={str(k): str(v) for k, v in speakers.items()})
     return _texts_cache[key]
+
+
+# -- translated quotations in outputs (leaflets, cards, reading packs) -------------------------
+
+RTL = {"ar"}
+LANG_NAMES_EN = {"en": "English", "ru": "Russian", "ar": "Arabic"}
+
+
+def direction(lang: str) -> str:
+    """``rtl`` for a right-to-left language, else ``ltr``."""
+    return "rtl" if lang.split("-")[0] in RTL else "ltr"
+
+
+class MissingTranslation(LookupError):
+    """An output asks for a translation an organizer may not print (none, stale, or an unapproved draft)."""
+
+    def __init__(self, quote_id: str, lang: str, state: str):
+        self.quote_id, self.lang, self.state = quote_id, lang, state
+        language = LANG_NAMES_EN.get(lang, lang)
+        if state == "draft":
+            why = (f"quotation {quote_id!r} has only a draft {language} translation ({lang}), not yet reviewed: "
+                   "review it on the translator page, or allow draft translations (they are then marked "
+                   "\"draft translation\")")
+        elif state == "stale":
+            why = (f"the {language} translation ({lang}) of quotation {quote_id!r} was made before the original "
+                   "changed: update it on the translator page")
+        else:
+            why = f"quotation {quote_id!r} has no {language} translation ({lang}) yet: add one on the translator page"
+        self.message = why
+        super().__init__(why)
+
+
+def output_quote(quote: Quote, lang: str, allow_drafts: bool = False) -> dict | None:
+    """What an output prints for a quotation in ``lang``: the translation, its credit and draft mark.
+
+    None when ``lang`` is the quotation's own language (the original is printed as it is);
+    :class:`MissingTranslation` when there is no translation the organizer may print.
+    """
+    own = (quote.source.meta or {}).get("language") or "en"
+    if lang == own:
+        return None
+    found = for_quote(quote, lang, allow_drafts=allow_drafts)
+    if found is None:
+        raise MissingTranslation(quote.id, lang, status(quote, lang))
+    draft = found.status != "reviewed"
+    with force_locale(lang):
+        mark = str(DRAFT_MARK) if draft else ""
+    return {"lang": lang, "dir": direction(lang), "text": found.text, "credit": credit(found, lang),
+            "draft": draft, "draft_mark": mark, "status": found.status,
+            "speaker": library_texts(lang).speaker(quote.speaker),
+            "original_lang": own, "original_dir": direction(own)}
+
+
+def draft_mark(lang: str) -> str:
+    """The words "draft translation" in ``lang`` (for PDF metadata and headings)."""
+    with force_locale(lang):
+        return str(DRAFT_MARK)

@@ -105,7 +105,7 @@ def test_every_quotation_with_speaker_and_source_credit(app):
 
 
 def test_fonts_are_embedded_and_subset(app):
-    _spec, rendered = _build(app, lang="ar", headline="التضامن مع السوريين")
+    _spec, rendered = _build(app, lang="ar", quotations="original", headline="التضامن مع السوريين")
     reader = PdfReader(io.BytesIO(rendered.pdf))
     fonts = {}
     for font in reader.pages[0]["/Resources"]["/Font"].values():

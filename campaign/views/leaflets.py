@@ -52,6 +52,12 @@ class LeafletForm(FlaskForm):
     lang = SelectField(_l("Language of your texts"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
                                                                   SelectChoice("ar", "العربية")],
                        default="en")
+    quotations = SelectField(_l("Quotations in a Russian or Arabic leaflet"),
+                             choices=[SelectChoice("translated", _l("Translated into the leaflet's language")),
+                                      SelectChoice("bilingual", _l("Original and translation side by side")),
+                                      SelectChoice("original", _l("In the original only"))],
+                             default="translated")
+    drafts = BooleanField(_l("Allow draft translations (printed with the mark “draft translation”)"))
     name = StringField(_l("Pamphlet name (to save it as a file)"), validators=[Optional(), Length(max=80)])
     overwrite = BooleanField(_l("Replace a saved pamphlet with this name"))
 
@@ -99,7 +105,9 @@ class LeafletForm(FlaskForm):
                 "headline": self.headline.data or "", "intro": self.intro.data or "",
                 "call_to_action": self.call_to_action.data or "", "qr_url": self.target_url(),
                 "qr_label": self.qr_label.data or "", "contact": self.contact.data or "",
-                "bleed": bool(self.bleed.data), "lang": self.lang.data}
+                "bleed": bool(self.bleed.data), "lang": self.lang.data,
+                "quotations": self.quotations.data if self.lang.data != "en" else "translated",
+                "drafts": bool(self.drafts.data)}
 
 
 def study_groups() -> list[tuple[str, str]]:
@@ -155,6 +163,8 @@ def params(spec: leaflets.LeafletSpec) -> dict:
     data.pop("bleed", None)
     if spec.bleed:
         data["bleed"] = "y"
+    if data.pop("drafts", False):
+        data["drafts"] = "y"
     return data
 
 
