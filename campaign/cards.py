@@ -23,7 +23,7 @@ from . import render
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
 # print assets are already part of the cache key).
-VERSION = 3
+VERSION = 4
 
 
 class CardError(render.RenderError):
@@ -141,12 +141,25 @@ class CardQuote:
     source_line: str
     lang: str = "en"
     dir: str = "ltr"
+    # A translated card: who translated it, the draft mark (an unreviewed draft the organizer
+    # allowed), the speaker's name as the source spells it, and the original when stacked below.
+    credit: str = ""
+    draft_mark: str = ""
+    original_speaker: str = ""
+    original: str = ""
+    original_lang: str = ""
+    original_dir: str = ""
 
     @property
     def alt(self) -> str:
-        """Alt text: the quotation, then "— speaker, source"."""
+        """Alt text: the quotation, then "— speaker, source" (and, translated, the credit and original)."""
         plain = re.sub(r"\*([^*\n]+)\*", r"\1", self.text)
-        return f"{plain} — {self.speaker}, {self.source_line}"
+        alt = f"{plain} — {self.speaker}, {self.source_line}"
+        if self.credit:
+            alt += f" ({self.draft_mark + '; ' if self.draft_mark else ''}{self.credit})"
+        if self.original:
+            alt += " — " + re.sub(r"\*([^*\n]+)\*", r"\1", self.original)
+        return alt
 
 
 def source_line(source, gettext=lambda s, **kw: s % kw) -> str:
@@ -162,12 +175,28 @@ def source_line(source, gettext=lambda s, **kw: s % kw) -> str:
     return f"{line}, {when}" if when else line
 
 
-def card_quote(quote, gettext=lambda s, **kw: s % kw) -> CardQuote:
-    """Plain card data from a quotation already fetched through ``quotes.get_verified``."""
-    lang = (quote.source.meta or {}).get("language") or "en"
-    direction = "rtl" if lang.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
-    return CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
-                     source_line=source_line(quote.source, gettext), lang=lang, dir=direction)
+def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None, drafts: bool = False,
+               bilingual: bool = False) -> CardQuote:
+    """Plain card data from a quotation already fetched through ``quotes.get_verified``.
+
+    With ``lang`` (needs an app context) the card shows the quotation's translation into it, which
+    must be reviewed unless ``drafts`` (then marked); ``bilingual`` stacks the original below it.
+    Raises ``translations.MissingTranslation`` when there is no translation the card may show.
+    """
+    own = (quote.source.meta or {}).get("language") or "en"
+    direction = "rtl" if own.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
+    plain = CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
+                      source_line=source_line(quote.source, gettext), lang=own, dir=direction)
+    if not lang or lang == own:
+        return plain
+    from . import translations
+
+    tr = translations.output_quote(quote, lang, allow_drafts=drafts)
+    return CardQuote(id=quote.id, text=tr["text"], speaker=tr["speaker"], source_line=plain.source_line,
+                     lang=lang, dir=tr["dir"], credit=tr["credit"], draft_mark=tr["draft_mark"],
+                     original_speaker=quote.speaker if tr["speaker"] != quote.speaker else "",
+                     original=quote.text if bilingual else "", original_lang=own if bilingual else "",
+                     original_dir=direction if bilingual else "")
 
 
 def check_choice(fmt: str, palette: str, mark: str = "") -> tuple[Format, Palette, str]:
@@ -263,7 +292,8 @@ def estimate(data: CardQuote, fmt: Format, mark: str = "") -> float:
     height = fmt.height - top - bottom - (fmt.mark_px * 2.2 if mark else 0)
     # the rule, speaker and source line take about this much height
     height -= fmt.speaker_px * 1.3 + fmt.source_px * 1.35 + 60
-    chars = max(len(data.text), 1)
+    # a stacked original is set smaller (0.62 em): it takes about 0.4 of the room per character
+    chars = max(len(data.text) + 0.4 * len(data.original) + (40 if data.credit else 0), 1)
     # Noto Serif averages ~0.5 em per character; lines are ~1.25 em; ragged lines waste ~8%
     per_char = 0.5 * 1.25 * 1.08
     px = math.sqrt(width * height / (chars * per_char))

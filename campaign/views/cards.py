@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import cards, quotes
+from .. import cards, quotes, translations
 from ..db import db
 from ..models import Quote
 
@@ -91,12 +91,36 @@ def palettes_css():
     return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
 
 
+def _language(args) -> tuple[str | None, bool, bool]:
+    """``lang``, ``drafts=1`` and ``bilingual=1`` from the query string; bad values answer 400."""
+    lang = args.get("lang") or None
+    if lang is not None and lang != "en" and lang not in translations.LANGS:
+        abort(400, f"lang: unknown language {lang!r}; choose one of: en, {', '.join(translations.LANGS)}")
+    flags = {}
+    for name in ("drafts", "bilingual"):
+        value = args.get(name, "0")
+        if value not in ("0", "1"):
+            abort(400, f"{name}: use 1 (yes) or 0 (no)")
+        flags[name] = value == "1"
+    if flags["bilingual"] and lang in (None, "en"):
+        abort(400, "bilingual: a bilingual card stacks the original and its translation; choose lang=ru or lang=ar")
+    return lang, flags["drafts"], flags["bilingual"]
+
+
 @bp.get("/quotes/<quote_id>/card.png")
 def card_png(quote_id):
-    """One quote card as PNG: re-verified quote, cached bytes, ETag and long Cache-Control."""
+    """One quote card as PNG: re-verified quote, cached bytes, ETag and long Cache-Control.
+
+    ``lang=ru|ar`` prints the quotation's reviewed translation (``drafts=1`` allows a draft, marked as
+    such; ``bilingual=1`` stacks the original under it); without a usable translation: 422 naming it.
+    """
     fmt, palette, mark = _params(request.args)
+    lang, drafts, bilingual = _language(request.args)
     quote = quotes.get_verified(quote_id) or abort(404)
-    data = cards.card_quote(quote)
+    try:
+        data = cards.card_quote(quote, _card_gettext(lang), lang=lang, drafts=drafts, bilingual=bilingual)
+    except translations.MissingTranslation as exc:
+        abort(422, exc.message)
     source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
     key = cards.cache_key(data, fmt, palette, mark, source_url)
     headers = {"ETag": f'"{key}"',
@@ -110,6 +134,19 @@ def card_png(quote_id):
     disposition = "attachment" if request.args.get("download") else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{card.filename}"'
     return Response(card.png, mimetype="image/png", headers=headers)
+
+
+def _card_gettext(lang: str | None):
+    """The card's own words (the source line) in the card's language."""
+    if not lang:
+        return lambda s, **kw: s % kw
+
+    def translate(message, **kw):
+        from flask_babel import force_locale
+
+        with force_locale(lang):
+            return _(message, **kw)
+    return translate
 
 
 class MultiCheckboxField(SelectMultipleField):
