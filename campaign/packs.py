@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from . import quotes, render, sources, verbatim
+from . import quotes, render, sources, translations, verbatim
 from .config import ROOT
 from .db import db
 from .models import Question, Quote, Source, Theme, quote_themes
@@ -45,7 +45,7 @@ MAX_QUOTES_PER_SECTION = 25
 MAX_PROMPT_CHARS = 900  # longer interviewer turns are left out rather than cut
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = {"kind", "name", "title", "subtitle", "editor", "lang", "size", "imposition", "sections",
-          "session_minutes", "glossary", "prompts", "draft_questions", "ground_rules", "further_reading"}
+          "session_minutes", "glossary", "prompts", "draft_questions", "drafts", "ground_rules", "further_reading"}
 SECTION_FIELDS = {"theme", "quotes", "questions", "note"}
 
 
@@ -76,6 +76,7 @@ class PackSpec:
     glossary: str = "used"
     prompts: bool = True
     draft_questions: bool = False
+    drafts: bool = False  # in a Russian or Arabic pack: print draft translations too (marked as drafts)
     ground_rules: tuple[str, ...] = ()
     further_reading: tuple[str, ...] = ()
     name: str | None = None
@@ -85,7 +86,7 @@ class PackSpec:
         out: dict = {"kind": "reading-pack", "title": self.title}
         defaults = PackSpec(title="", sections=())
         for key in ("subtitle", "editor", "lang", "size", "imposition", "session_minutes", "glossary",
-                    "prompts", "draft_questions"):
+                    "prompts", "draft_questions", "drafts"):
             value = getattr(self, key)
             if value != getattr(defaults, key) or key in ("lang", "size"):
                 out[key] = value
@@ -175,6 +176,7 @@ def validate(data: dict, *, check_library: bool = True) -> PackSpec:
     glossary = _choice(data, "glossary", GLOSSARY_MODES, "used")
     prompts = _bool(data, "prompts", True)
     draft_questions = _bool(data, "draft_questions", False)
+    drafts = _bool(data, "drafts", False)
     ground_rules = _texts(data, "ground_rules", limit=300, most=12)
     further = _texts(data, "further_reading", limit=300, most=12)
 
@@ -225,7 +227,7 @@ def validate(data: dict, *, check_library: bool = True) -> PackSpec:
         sections.append(SectionSpec(theme=theme, quotes=quote_ids, questions=questions, note=note))
     spec = PackSpec(title=title, subtitle=subtitle, editor=editor, lang=lang, size=size, imposition=imposition,
                     session_minutes=minutes, glossary=glossary, prompts=prompts, draft_questions=draft_questions,
-                    ground_rules=ground_rules, further_reading=further, sections=tuple(sections), name=name)
+                    drafts=drafts, ground_rules=ground_rules, further_reading=further, sections=tuple(sections), name=name)
     if check_library:
         check_against_library(spec)
     return spec
@@ -513,13 +515,38 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     used: dict[str, list[str]] = {}  # glossary slug -> anchors of its first use in each section
     credits: dict[int, dict] = {}
     sections = []
+    # A pack in Russian or Arabic prints the library's translated texts where they may be used
+    # (reviewed, or drafts when allowed and then marked); the rest stays in English, marked so.
+    texts = translations.library_texts(spec.lang) if spec.lang != DATA_LANG else None
+    direction = "rtl" if spec.lang in RTL else "ltr"
+    drafts_used = False
+
+    def in_lang(entry) -> dict:
+        """lang, dir and draft flag of a text: the pack's language when translated, else English."""
+        nonlocal drafts_used
+        if entry is None:
+            return {"lang": DATA_LANG, "dir": "ltr", "draft": False}
+        draft = entry.get("status", "draft") != "reviewed"
+        drafts_used = drafts_used or draft
+        return {"lang": spec.lang, "dir": direction, "draft": draft}
+
     for n, section in enumerate(spec.sections, start=1):
         theme = themes[section.theme]
         seen: dict[str, str] = {}
         prefix = f"u{n}-"
-        intro = section.note or theme.description or ""
-        out = {"n": n, "id": f"s-{theme.id}", "theme": theme.id, "title": theme.name,
-               "intro": runs(intro, terms=terms, seen=seen, use_prefix=prefix), "excerpts": [], "questions": []}
+        tr_theme = texts.theme(theme.id, spec.drafts) if texts else None
+        title_in = in_lang(tr_theme)
+        if section.note:  # the organizer's own words, in the pack's language
+            intro_runs = runs(section.note, terms=terms, seen=seen, use_prefix=prefix)
+            intro_in = {"lang": spec.lang, "dir": direction, "draft": False}
+        elif tr_theme and tr_theme.get("description"):
+            intro_runs, intro_in = runs(str(tr_theme["description"])), title_in
+        else:
+            intro_runs = runs(theme.description or "", terms=terms, seen=seen, use_prefix=prefix)
+            intro_in = in_lang(None)
+        out = {"n": n, "id": f"s-{theme.id}", "theme": theme.id,
+               "title": str(tr_theme["name"]) if tr_theme else theme.name, "title_in": title_in,
+               "intro": intro_runs, "intro_in": intro_in, "excerpts": [], "questions": []}
         shown_prompts: set[int] = set()
         for numbers, group in _excerpts([verified[qid] for qid in _section_quotes(n - 1, section, own)]):
             source = group[0].source
@@ -531,7 +558,8 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                 prompt = None
             excerpt = {"source": source.slug, "speaker": paras[0].speaker,
                        "anchors": f"¶{paras[0].number}" + (f"–{paras[-1].number}" if len(paras) > 1 else ""),
-                       "credit": credits[source.id], "prompt": None, "paragraphs": [], "notes": []}
+                       "credit": credits[source.id], "prompt": None, "paragraphs": [], "notes": [],
+                       "translations": []}
             if prompt is not None:
                 shown_prompts.add(prompt.number)
                 excerpt["prompt"] = {"speaker": prompt.speaker, "number": prompt.number,
@@ -546,14 +574,34 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                 excerpt["paragraphs"].append({"number": para.number, "anchor": para.anchor, "speaker": para.speaker,
                                               "runs": runs(para.text, marks=spans, terms=terms, seen=seen,
                                                            use_prefix=prefix, emphasis=True)})
+            for q in group if texts else ():
+                # The pack is for study: the original stands above, each translation follows it.
+                found = translations.for_quote(q, spec.lang, allow_drafts=spec.drafts)
+                if found is None:
+                    excerpt["translations"].append({"quote": q.id, "missing": True})
+                    continue
+                draft = found.status != "reviewed"
+                drafts_used = drafts_used or draft
+                excerpt["translations"].append({"quote": q.id, "missing": False, "text": found.text, "draft": draft,
+                                                "credit": translations.credit(found, spec.lang),
+                                                "speaker": texts.speaker(q.speaker)})
             for q in group:
                 if q.context:
                     excerpt["notes"].append({"quote": q.id, "runs": runs(q.context, terms=terms, seen=seen,
                                                                          use_prefix=prefix)})
             out["excerpts"].append(excerpt)
+        tr_questions = texts.theme_questions(theme.id, spec.drafts) if texts else None
+        order = [q.id for q in db.session.scalars(select(Question).where(Question.theme_id == section.theme)
+                                                  .order_by(Question.position, Question.id))]
+        if tr_questions is not None and len(tr_questions) != len(order):
+            tr_questions = None  # out of step with questions.yaml: print the English ones
+        tr_in = in_lang(texts.questions.get(theme.id)) if tr_questions else in_lang(None)
         for q in _select_questions(spec, n - 1, section):
-            out["questions"].append({"draft": q.status != "reviewed",
-                                     "runs": runs(q.text, terms=terms, seen=seen, use_prefix=prefix)})
+            if tr_questions:
+                item = {"runs": runs(tr_questions[order.index(q.id)]), "in": tr_in}
+            else:
+                item = {"runs": runs(q.text, terms=terms, seen=seen, use_prefix=prefix), "in": in_lang(None)}
+            out["questions"].append({"draft": q.status != "reviewed", **item})
         by_slug = {t.slug: t for t in terms}
         out["terms"] = [{"slug": s, "term": by_slug[s].term, "use": prefix + s,
                          "as": seen[s] if seen[s].casefold() != by_slug[s].term.casefold() else ""}
@@ -568,11 +616,18 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         listed = [t for t in glossary if t.slug in used]
     else:
         listed = []
-    entries = [{"slug": t.slug, "term": t.term, "aliases": [a for a in t.aliases if a != t.term],
-                "definition": t.definition, "uses": used.get(t.slug, [])}
-               for t in sorted(listed, key=lambda t: t.term.casefold())]
+    entries = []
+    for t in listed:
+        tr_term = texts.term(t.term, spec.drafts) if texts else None
+        entries.append({"slug": t.slug, "term": str(tr_term["term"]) if tr_term else t.term,
+                        "original": t.term if tr_term else "", "in": in_lang(tr_term),
+                        "aliases": [a for a in t.aliases if a != t.term],
+                        "definition": str(tr_term["definition"]) if tr_term else t.definition,
+                        "uses": used.get(t.slug, [])})
+    entries.sort(key=lambda e: e["term"].casefold())
     return {
-        "lang": spec.lang, "dir": "rtl" if spec.lang in RTL else "ltr", "size": spec.size,
+        "lang": spec.lang, "dir": direction, "size": spec.size,
+        "draft_mark": translations.draft_mark(spec.lang) if drafts_used else "",
         "page_size": PAGE_SIZES[spec.size],
         "data_lang": DATA_LANG,
         "title": spec.title, "subtitle": spec.subtitle, "editor": spec.editor,
@@ -599,8 +654,11 @@ PRINT_TEMPLATES = ("print/base.html", "print/pack.html", "print/_pack_macros.htm
 
 def pdf_options(context: dict) -> render.PdfOptions:
     """The PDF's metadata: title, language, subject and the themes as keywords."""
+    subject = context["subtitle"] or "Reading pack"
+    if context.get("draft_mark"):
+        subject = f"{context['draft_mark']} ({context['lang']}) — {subject}"
     return render.PdfOptions(title=context["title"], author=context["editor"] or "Handbill",
-                             subject=context["subtitle"] or "Reading pack", lang=context["lang"],
+                             subject=subject, lang=context["lang"],
                              keywords=tuple(s["title"] for s in context["sections"]), tagged=True)
 
 
@@ -649,6 +707,15 @@ def fingerprint(spec: PackSpec, glossary_path: Path = GLOSSARY_FILE) -> str:
         select(Question.theme_id, Question.position, Question.id, Question.text, Question.status)
         .where(Question.theme_id.in_(themes)).order_by(Question.theme_id, Question.position, Question.id)).all()]).encode())
     h.update(glossary_path.read_bytes())
+    if spec.lang != DATA_LANG:
+        # the translated library texts and the quotations' translations (text, status, translator)
+        texts = glossary_path.parent / "translations" / f"{spec.lang}.yaml"
+        h.update(texts.read_bytes() if texts.exists() else b"")
+        h.update(json.dumps([[t.quote_id, t.text, t.status, t.translator, t.reviewer, t.original_sha256]
+                             for t in db.session.scalars(select(translations.QuoteTranslation).where(
+                                 translations.QuoteTranslation.quote_id.in_(ids),
+                                 translations.QuoteTranslation.lang == spec.lang)
+                                 .order_by(translations.QuoteTranslation.quote_id))]).encode())
     for name in PRINT_TEMPLATES:
         path = render.TEMPLATES / name
         if path.exists():

@@ -74,6 +74,7 @@ class PackForm(FlaskForm):
                            default="used")
     prompts = BooleanField(_l("Show the interviewer's question before each answer"), default=True)
     draft_questions = BooleanField(_l("Allow questions not yet reviewed (marked as drafts)"))
+    drafts = BooleanField(_l("Russian or Arabic pack: allow draft translations (printed with the mark “draft translation”)"))
     sections = FieldList(FormField(SectionForm))
     name = StringField(_l("Save as pamphlet named"), validators=[
         Optional(), Length(max=80), Regexp(packs.SLUG.pattern + "$", message=_l("Use lower-case letters, digits and hyphens."))])
@@ -113,7 +114,8 @@ class PackForm(FlaskForm):
                 "editor": self.editor.data or "", "lang": self.lang.data, "size": self.size.data,
                 "imposition": self.imposition.data, "session_minutes": self.session_minutes.data,
                 "glossary": self.glossary.data, "prompts": bool(self.prompts.data),
-                "draft_questions": bool(self.draft_questions.data), "sections": []}
+                "draft_questions": bool(self.draft_questions.data), "drafts": bool(self.drafts.data),
+                "sections": []}
         for entry in self.included():
             section = {"theme": entry.form.theme.data, "quotes": list(entry.form.quotes.data or []),
                        "questions": sorted(entry.form.questions.data or [])}
@@ -158,7 +160,7 @@ def _defaults(form: PackForm, library: list[dict], spec: packs.PackSpec | None =
         entry.form.note.data = section.note if section else ""
     if spec:
         for key in ("title", "subtitle", "editor", "lang", "size", "imposition", "session_minutes", "glossary",
-                    "prompts", "draft_questions"):
+                    "prompts", "draft_questions", "drafts"):
             getattr(form, key).data = getattr(spec, key)
         form.name.data = spec.name or ""
 
