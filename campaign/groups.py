@@ -26,8 +26,8 @@ try:
     import fcntl
 except ImportError:  # not POSIX: the in-process lock and BEGIN IMMEDIATE still hold
     fcntl = None
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, bindparam, case, func, insert,
-                        literal, select)
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, and_, bindparam, case, func,
+                        insert, literal, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import privacy
@@ -323,11 +323,13 @@ class Joined:
     token: str
 
 
-def join(group_id: int, data: SignupInput) -> Joined:
+def join(group_id: int, data: SignupInput, capacity: int | None = None) -> Joined:
     """Add someone: a seat if one is free, else the end of the waitlist; returns the secret manage token.
 
-    A second signup with the same contact is accepted like any other and flagged on the roster:
-    refusing it would tell anyone who types a person's email that they are on this list.
+    ``capacity`` is the group's capacity as the caller last read it (a hint: the insert checks it
+    under the write lock and reads it again if it changed). A second signup with the same contact
+    is accepted like any other and flagged on the roster: refusing it would tell anyone who types a
+    person's email that they are on this list.
     """
     token = secrets.token_urlsafe(32)
     # Encryption and hashing happen before the lock is taken, to keep the locked part short.
@@ -340,7 +342,8 @@ def join(group_id: int, data: SignupInput) -> Joined:
         contact_hash=contact_hash(group_id, data))
     with writing():
         try:
-            joined = _insert_sqlite(group_id, fields, token) if is_sqlite() else _insert_locked(group_id, fields, token)
+            joined = (_insert_sqlite(group_id, fields, token, capacity) if is_sqlite()
+                      else _insert_locked(group_id, fields, token))
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -354,29 +357,55 @@ SIGNUP_FIELDS = ("language", "src", "manage_hash", "name_enc", "email_enc", "mes
 
 @lru_cache(maxsize=1)
 def _sqlite_insert_statement():
-    """One INSERT … SELECT that counts the seats taken and inserts with the right status.
+    """One INSERT … SELECT that checks for a free seat and inserts with the right status.
 
-    SQLite takes the write lock when a writing statement starts, before it reads, so the count and
+    SQLite takes the write lock when a writing statement starts, before it reads, so the check and
     the insert cannot be interleaved with another writer — and the lock is held for one statement
     and the commit, not for several round trips through Python.
+
+    The group is full when a ``capacity``-th confirmed signup exists: looking for that one row
+    (``LIMIT 1 OFFSET capacity-1``) stops after the first ``capacity`` confirmed signups, where
+    counting them all would read every signup of the group — a cost that grew with each signup.
+    SQLite cannot take the offset from the group's row, so the caller passes the capacity it read
+    and the statement inserts nothing unless the group still has exactly that capacity.
     """
     signups, group = Signup.__table__, Group.__table__
-    taken = (select(func.count()).select_from(signups)
-             .where(signups.c.group_id == group.c.id, signups.c.status == CONFIRMED).scalar_subquery())
-    status = case((taken < group.c.capacity, literal(CONFIRMED)), else_=literal(WAITLISTED))
+    nth_confirmed = (select(signups.c.id).where(signups.c.group_id == group.c.id, signups.c.status == CONFIRMED)
+                     .limit(1).offset(bindparam("nth", type_=Integer)).scalar_subquery())
+    status = case((and_(group.c.capacity > 0, nth_confirmed.is_(None)), literal(CONFIRMED)),
+                  else_=literal(WAITLISTED))
     now = bindparam("now", type_=DateTime)
     values = [bindparam(name, type_=signups.c[name].type) for name in SIGNUP_FIELDS]
     source = select(group.c.id, status, now, now, *values).where(
-        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True))
+        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True),
+        group.c.capacity == bindparam("capacity", type_=Integer))
     return (insert(signups).from_select(["group_id", "status", "created_at", "status_changed_at", *SIGNUP_FIELDS],
                                         source).returning(signups.c.id, signups.c.status))
 
 
-def _insert_sqlite(group_id: int, fields: dict, token: str) -> Joined:
-    row = db.session.execute(_sqlite_insert_statement(), {"group_id": group_id, "now": utcnow(), **fields}).first()
-    if row is None:
+def _insert_sqlite(group_id: int, fields: dict, token: str, capacity: int | None) -> Joined:
+    """SQLite: the one-statement insert; if the capacity changed since it was read, read it again and retry."""
+    params = {"group_id": group_id, "now": utcnow(), **fields}
+    for _attempt in range(2):
+        if capacity is None:
+            capacity = _open_capacity(group_id)
+        row = db.session.execute(_sqlite_insert_statement(),
+                                 {**params, "capacity": capacity, "nth": max(capacity - 1, 0)}).first()
+        if row is not None:
+            return Joined(row.id, row.status, token)
+        # Closed, deleted or resized meanwhile: the write lock is held now, so a second read is final.
+        lock_for_write()
+        capacity = None
+    _why_not(group_id)
+
+
+def _open_capacity(group_id: int) -> int:
+    """The capacity of a group that takes signups (raises when it is gone or closed)."""
+    row = db.session.execute(select(Group.__table__.c.capacity, Group.__table__.c.signups_open)
+                             .where(Group.__table__.c.id == group_id)).first()
+    if row is None or not row.signups_open:
         _why_not(group_id)
-    return Joined(row.id, row.status, token)
+    return row.capacity
 
 
 def _insert_locked(group_id: int, fields: dict, token: str) -> Joined:
@@ -596,6 +625,43 @@ def summary(group: Group) -> Summary:
             _SUMMARIES.clear()
         _SUMMARIES[version] = found
     return found
+
+
+@dataclass(frozen=True)
+class SignupTarget:
+    """What a signup needs to know about its group, read without building ORM objects."""
+
+    id: int
+    key: str
+    language: str
+    updated_at: datetime
+    capacity: int
+
+
+@lru_cache(maxsize=1)
+def _target_statement():
+    table = Group.__table__
+    return select(table.c.id, table.c.key, table.c.language, table.c.updated_at, table.c.capacity).where(
+        table.c.key == bindparam("key"))
+
+
+def signup_target(key: str) -> SignupTarget | None:
+    """The group a signup POST is for (one Core query: the hot path of a busy signup form)."""
+    if not key or len(key) > 24:
+        return None
+    row = db.session.execute(_target_statement(), {"key": key}).first()
+    return SignupTarget(*row) if row is not None else None
+
+
+def summary_of(target: SignupTarget) -> Summary:
+    """:func:`summary` for a :class:`SignupTarget`: from the cache while the group is unchanged."""
+    found = _SUMMARIES.get((target.id, target.updated_at))
+    if found is not None:
+        return found
+    group = db.session.get(Group, target.id)
+    if group is None:
+        raise GroupError("this group no longer exists")
+    return summary(group)
 
 
 def by_key(key: str) -> Group | None:

@@ -74,3 +74,23 @@ def test_simultaneous_signups_never_overbook(gapp, served):
     assert (len(confirmed), len(waitlisted)) == (SEATS, PEOPLE - SEATS)  # no overbooking
     assert confirmed == [r.id for r in rows[:SEATS]]                     # seats went to the first in line
     assert hashes == {privacy.token_hash(t) for t in tokens}             # every link reaches its own signup
+
+
+@pytest.mark.db
+def test_a_capacity_read_before_an_edit_never_decides_the_seat(gapp):
+    """The signup form reads the capacity before the insert; an organizer may change it in between."""
+    key = add_group(gapp, add_organizer(gapp), capacity=2)
+    with gapp.app_context():
+        group_id = groups.by_key(key).id
+        person = lambda i: groups.SignupInput(name=f"Reader {i}", email=f"reader{i}@example.net")  # noqa: E731
+        assert groups.join(group_id, person(1), capacity=1).status == groups.CONFIRMED  # grown since: a seat
+        assert groups.join(group_id, person(2), capacity=5).status == groups.CONFIRMED
+        assert groups.join(group_id, person(3), capacity=5).status == groups.WAITLISTED  # shrunk since: full
+        assert groups.join(group_id, person(4)).status == groups.WAITLISTED
+        db.session.execute(db.update(groups.Group).where(groups.Group.id == group_id).values(signups_open=False))
+        db.session.commit()
+        with pytest.raises(groups.GroupClosed):
+            groups.join(group_id, person(5), capacity=2)
+        confirmed = db.session.scalar(db.select(db.func.count()).select_from(groups.Signup).where(
+            groups.Signup.group_id == group_id, groups.Signup.status == groups.CONFIRMED))
+    assert confirmed == 2

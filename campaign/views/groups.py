@@ -142,8 +142,9 @@ def valid_source(value: str | None) -> str | None:
     return None
 
 
-def language_choices(group) -> list[tuple[str, str]]:
-    codes = list(dict.fromkeys([group.language, *current_app.config.get("LANGUAGES", ["en"])]))
+def language_choices(language: str) -> list[tuple[str, str]]:
+    """The group's own language first, then the interface languages."""
+    codes = list(dict.fromkeys([language, *current_app.config.get("LANGUAGES", ["en"])]))
     return [SelectChoice(c, LANGUAGE_NAMES.get(c, c)) for c in codes]
 
 
@@ -195,13 +196,21 @@ def index():
 @bp.route("/<key>", methods=["GET", "POST"])
 def show(key):
     """A group's page: what, when, where, seats left, and the signup form."""
+    if request.method == "POST":
+        return _sign_up(key)
     group = _public(key)
     form = SignupForm()
-    form.language.choices = language_choices(group)
-    if request.method == "GET":
-        form.src.data = valid_source(request.args.get("src")) or ""
-        form.language.data = group.language
-        return _group_page(group, form)
+    form.language.choices = language_choices(group.language)
+    form.src.data = valid_source(request.args.get("src")) or ""
+    form.language.data = group.language
+    return _group_page(group, form)
+
+
+def _sign_up(key):
+    """The signup POST: reads only what the insert and the message need; the page is built only to refuse."""
+    target = groups.signup_target(key) or abort(404)
+    form = SignupForm()
+    form.language.choices = language_choices(target.language)
     ratelimit.enforce(current_app.config.get("SIGNUP_RATE_LIMIT", "10/minute;50/hour"), "signup",
                       ratelimit.client_key())
     valid = form.validate()
@@ -209,18 +218,18 @@ def show(key):
     if state == "reject":
         reject_csrf()
     if state == "retry":
-        return _group_page(group, form, retry=True), 400
+        return _group_page(_public(key), form, retry=True), 400
     if (form.website.data or "").strip():
-        log.info("honeypot filled on group %s; nothing stored", group.id)
-        return render_template("groups/received.html", group=group)
+        log.info("honeypot filled on group %s; nothing stored", target.id)
+        return render_template("groups/received.html", group=_public(key))
     if not valid:
-        return _group_page(group, form), 422
-    about = groups.summary(group)  # read before the commit, so the message needs no reload
+        return _group_page(_public(key), form), 422
+    about = groups.summary_of(target)  # read before the commit, so the message needs no reload
     try:
-        joined = groups.join(group.id, form.to_input())
+        joined = groups.join(target.id, form.to_input(), capacity=target.capacity)
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
-        return _group_page(group, form), 409
+        return _group_page(_public(key), form), 409
     email = (form.email.data or "").strip()
     if email:
         messages.notify("confirmation", joined.id, email, form.language.data, group=about, schedule=about.schedule,
