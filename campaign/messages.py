@@ -166,11 +166,8 @@ def notify(kind: str, signup_id: int, email: str, language: str, **context) -> s
         return None
     app = current_app._get_current_object()
     languages = app.config.get("LANGUAGES", ["en"])
-    # The template needs only its own context: rendering through the environment skips the page
-    # context processors (navigation, the logged-in organizer, CSRF), which a message never uses.
-    template = app.jinja_env.get_template(f"groups/mail/{kind}.txt")
-    with force_locale(language if language in languages else app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        text = template.render(**context)
+    locale = language if language in languages else app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    text = _text(app.jinja_env.get_template(f"groups/mail/{kind}.txt"), locale, context)
     subject, _, body = text.strip().partition("\n")
     job = (email, subject.strip(), body.strip() + "\n", signup_id, kind)
     if not app.config.get("MAIL_SERVER"):
@@ -179,6 +176,39 @@ def notify(kind: str, signup_id: int, email: str, language: str, **context) -> s
         return _send(*job)
     mailer(current_app._get_current_object()).submit(job)
     return "queued"
+
+
+# The values that differ from one person to the next in a message (their own secret link); the
+# templates print them as they are. Everything else is the same for everyone in a group.
+PERSONAL = frozenset({"manage_url"})
+# A stand-in for a personal value while the shared text is rendered; it cannot occur in a rendered
+# message, whose values come from forms that refuse control characters.
+_MARK = "\x00" + secrets.token_hex(8) + ":"
+_TEXTS: dict[tuple, str] = {}
+
+
+def _text(template, locale: str, context: dict) -> str:
+    """The message text: rendered once per template, language and group details, then personalised.
+
+    Rendering through the template (not ``render_template``) skips the page context processors
+    (navigation, the logged-in organizer, CSRF), which a message never uses.
+    """
+    try:
+        key = (template, locale, tuple(sorted((k, v) for k, v in context.items() if k not in PERSONAL)))
+        shared = _TEXTS.get(key)
+    except TypeError:  # an unhashable value: render this one every time
+        key, shared = None, None
+    if shared is None:
+        stand_ins = {name: f"{_MARK}{name}\x00" for name in PERSONAL & context.keys()}
+        with force_locale(locale):
+            shared = template.render(**{**context, **stand_ins})
+        if key is not None:
+            if len(_TEXTS) >= 512:
+                _TEXTS.clear()
+            _TEXTS[key] = shared
+    for name in PERSONAL & context.keys():
+        shared = shared.replace(f"{_MARK}{name}\x00", str(context[name]))
+    return shared
 
 
 def _send(email: str, subject: str, body: str, signup_id: int, kind: str) -> str:

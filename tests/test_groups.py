@@ -6,6 +6,7 @@ import io
 import logging
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -70,6 +71,22 @@ def test_signup_happy_path_gives_a_manage_link_and_a_confirmation(gapp, gclient,
         [row] = db.session.scalars(db.select(groups.Signup)).all()
         assert row.status == groups.CONFIRMED and row.manage_hash == privacy.token_hash(token)
         assert token not in row.manage_hash and b"reader1" not in row.email_enc
+
+
+def test_each_confirmation_carries_its_own_link_and_a_readable_subject(gapp, gclient):
+    title = "Читаем «Burning Country» — قراءة البلد المحترق معاً ثم نناقشه بالتفصيل"
+    key = add_group(gapp, add_organizer(gapp), title=title)
+    tokens = [token_of(sign_up(gclient, key, i, language=lang)) for i, lang in enumerate(["en", "ru", "en"])]
+    mails = {m["To"]: m for m in outbox(gapp)}
+    assert len(mails) == 3
+    for i, token in enumerate(tokens):
+        mail = mails[f"reader{i}@example.net"]
+        body = mail.get_content()
+        assert f"http://handbill.test/groups/manage/{token}" in body and title in body
+        assert not any(other in body for other in tokens if other != token)
+        assert mail["Subject"].endswith(title) and "\x00" not in body
+    raw = sorted(Path(gapp.config["OUTBOX_DIR"]).glob("*.eml"))[0].read_bytes()
+    assert raw.isascii() and all(len(line) <= 78 for line in raw.splitlines())  # encoded, folded headers
 
 
 def test_messenger_handle_alone_is_enough_and_sends_no_message(gapp, gclient, group_key):

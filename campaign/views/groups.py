@@ -230,12 +230,13 @@ def _sign_up(key):
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
         return _group_page(_public(key), form), 409
+    manage_path = url_for("groups.manage", token=joined.token)
     email = (form.email.data or "").strip()
     if email:
         messages.notify("confirmation", joined.id, email, form.language.data, group=about, schedule=about.schedule,
-                        status=joined.status, manage_url=external("groups.manage", token=joined.token),
+                        status=joined.status, manage_url=current_app.config["BASE_URL"].rstrip("/") + manage_path,
                         group_url=external("groups.show", key=about.key))
-    return redirect(url_for("groups.manage", token=joined.token, welcome=1), code=303)
+    return redirect(manage_path + "?welcome=1", code=303)
 
 
 def _group_page(group, form, retry=False):
