@@ -203,7 +203,10 @@ def lock_for_write() -> None:
     """
     if not is_sqlite():
         return
-    connection = db.session.connection()
+    _begin_immediate(db.session.connection())
+
+
+def _begin_immediate(connection) -> None:
     raw = connection.connection.dbapi_connection
     if not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -340,10 +343,14 @@ def join(group_id: int, data: SignupInput, capacity: int | None = None) -> Joine
         messenger_enc=privacy.encrypt(data.messenger.strip(), "messenger"),
         note_enc=privacy.encrypt(data.note.strip(), "note"),
         contact_hash=contact_hash(group_id, data))
+    if is_sqlite():
+        # A Core connection of its own (committed, or rolled back on error, when the block ends):
+        # one statement and a commit need none of the ORM session's bookkeeping.
+        with writing(), db.engine.begin() as connection:
+            return _insert_sqlite(connection, group_id, fields, token, capacity)
     with writing():
         try:
-            joined = (_insert_sqlite(group_id, fields, token, capacity) if is_sqlite()
-                      else _insert_locked(group_id, fields, token))
+            joined = _insert_locked(group_id, fields, token)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -383,26 +390,26 @@ def _sqlite_insert_statement():
                                         source).returning(signups.c.id, signups.c.status))
 
 
-def _insert_sqlite(group_id: int, fields: dict, token: str, capacity: int | None) -> Joined:
+def _insert_sqlite(connection, group_id: int, fields: dict, token: str, capacity: int | None) -> Joined:
     """SQLite: the one-statement insert; if the capacity changed since it was read, read it again and retry."""
     params = {"group_id": group_id, "now": utcnow(), **fields}
     for _attempt in range(2):
         if capacity is None:
-            capacity = _open_capacity(group_id)
-        row = db.session.execute(_sqlite_insert_statement(),
+            capacity = _open_capacity(connection, group_id)
+        row = connection.execute(_sqlite_insert_statement(),
                                  {**params, "capacity": capacity, "nth": max(capacity - 1, 0)}).first()
         if row is not None:
             return Joined(row.id, row.status, token)
         # Closed, deleted or resized meanwhile: the write lock is held now, so a second read is final.
-        lock_for_write()
+        _begin_immediate(connection)
         capacity = None
     _why_not(group_id)
 
 
-def _open_capacity(group_id: int) -> int:
+def _open_capacity(connection, group_id: int) -> int:
     """The capacity of a group that takes signups (raises when it is gone or closed)."""
-    row = db.session.execute(select(Group.__table__.c.capacity, Group.__table__.c.signups_open)
-                             .where(Group.__table__.c.id == group_id)).first()
+    table = Group.__table__
+    row = connection.execute(select(table.c.capacity, table.c.signups_open).where(table.c.id == group_id)).first()
     if row is None or not row.signups_open:
         _why_not(group_id)
     return row.capacity
@@ -649,7 +656,8 @@ def signup_target(key: str) -> SignupTarget | None:
     """The group a signup POST is for (one Core query: the hot path of a busy signup form)."""
     if not key or len(key) > 24:
         return None
-    row = db.session.execute(_target_statement(), {"key": key}).first()
+    with db.engine.connect() as connection:
+        row = connection.execute(_target_statement(), {"key": key}).first()
     return SignupTarget(*row) if row is not None else None
 
 

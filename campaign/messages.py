@@ -32,11 +32,11 @@ log = logging.getLogger(__name__)
 _made: set[Path] = set()
 
 
-def outbox_dir(app=None) -> Path:
-    """The outbox folder (created 0700 on first use)."""
+def outbox_dir(app=None, known: bool = False) -> Path:
+    """The outbox folder (created 0700 on first use; ``known``: skip checking that it still exists)."""
     app = app or current_app
     path = Path(app.config.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox"))
-    if path not in _made or not path.is_dir():
+    if path not in _made or not (known or path.is_dir()):
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         _made.add(path)
     return path
@@ -126,11 +126,19 @@ def _smtp(message: Message, cfg) -> None:
 
 
 def _write(data: bytes, signup_id: int, kind: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    path = outbox_dir() / f"{stamp}-s{signup_id}-{kind}-{secrets.token_hex(4)}.eml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-s{signup_id}-{kind}-{secrets.token_hex(4)}.eml"
+    path = outbox_dir(known=True) / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileNotFoundError:  # the folder was removed while the app ran: make it again
+        path = outbox_dir() / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
     return path
 
 

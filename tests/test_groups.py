@@ -89,6 +89,16 @@ def test_each_confirmation_carries_its_own_link_and_a_readable_subject(gapp, gcl
     assert raw.isascii() and all(len(line) <= 78 for line in raw.splitlines())  # encoded, folded headers
 
 
+def test_an_outbox_folder_removed_while_running_is_made_again(gapp, gclient, group_key):
+    import shutil
+
+    sign_up(gclient, group_key, 1)
+    assert len(outbox(gapp)) == 1
+    shutil.rmtree(gapp.config["OUTBOX_DIR"])
+    assert sign_up(gclient, group_key, 2).status_code == 303
+    assert [m["To"] for m in outbox(gapp)] == ["reader2@example.net"]
+
+
 def test_messenger_handle_alone_is_enough_and_sends_no_message(gapp, gclient, group_key):
     response = sign_up(gclient, group_key, 2, email="", messenger="signal: reader.02")
     assert response.status_code == 303
