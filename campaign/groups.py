@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -240,6 +241,16 @@ class _WriteLock:
 
 
 _WRITE_LOCKS: dict[str, _WriteLock] = {}
+_DATABASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _database() -> str:
+    """The current engine's URL as text (rendered once per engine: it names per-database state)."""
+    engine = db.engine
+    found = _DATABASES.get(engine)
+    if found is None:
+        found = _DATABASES[engine] = str(engine.url)
+    return found
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
@@ -259,7 +270,7 @@ def writing():
     database = db.engine.url.database
     path = database + "-writelock" if database and database != ":memory:" else None
     with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.setdefault(str(db.engine.url), _WriteLock(path))
+        lock = _WRITE_LOCKS.setdefault(_database(), _WriteLock(path))
     with lock.held():
         yield
 
@@ -324,15 +335,17 @@ class Joined:
     id: int
     status: str
     token: str
+    version: datetime | None = None  # the group's ``updated_at`` when the signup was inserted
 
 
-def join(group_id: int, data: SignupInput, capacity: int | None = None) -> Joined:
+def join(group_id: int, data: SignupInput, expected: SignupTarget | None = None) -> Joined:
     """Add someone: a seat if one is free, else the end of the waitlist; returns the secret manage token.
 
-    ``capacity`` is the group's capacity as the caller last read it (a hint: the insert checks it
-    under the write lock and reads it again if it changed). A second signup with the same contact
-    is accepted like any other and flagged on the roster: refusing it would tell anyone who types a
-    person's email that they are on this list.
+    ``expected`` is the group as the caller last read it (a hint: on SQLite the insert checks it
+    under the write lock and reads the group again if it changed; ``Joined.version`` says which
+    version of the group the signup joined). A second signup with the same contact is accepted like
+    any other and flagged on the roster: refusing it would tell anyone who types a person's email
+    that they are on this list.
     """
     token = secrets.token_urlsafe(32)
     # Encryption and hashing happen before the lock is taken, to keep the locked part short.
@@ -347,7 +360,7 @@ def join(group_id: int, data: SignupInput, capacity: int | None = None) -> Joine
         # A Core connection of its own (committed, or rolled back on error, when the block ends):
         # one statement and a commit need none of the ORM session's bookkeeping.
         with writing(), db.engine.begin() as connection:
-            return _insert_sqlite(connection, group_id, fields, token, capacity)
+            return _insert_sqlite(connection, group_id, fields, token, expected)
     with writing():
         try:
             joined = _insert_locked(group_id, fields, token)
@@ -373,8 +386,9 @@ def _sqlite_insert_statement():
     The group is full when a ``capacity``-th confirmed signup exists: looking for that one row
     (``LIMIT 1 OFFSET capacity-1``) stops after the first ``capacity`` confirmed signups, where
     counting them all would read every signup of the group — a cost that grew with each signup.
-    SQLite cannot take the offset from the group's row, so the caller passes the capacity it read
-    and the statement inserts nothing unless the group still has exactly that capacity.
+    SQLite cannot take the offset from the group's row, so the caller passes the group as it read
+    it, and the statement inserts nothing unless the group is still that version (``updated_at``,
+    which every edit changes) with exactly that capacity.
     """
     signups, group = Signup.__table__, Group.__table__
     nth_confirmed = (select(signups.c.id).where(signups.c.group_id == group.c.id, signups.c.status == CONFIRMED)
@@ -384,40 +398,42 @@ def _sqlite_insert_statement():
     now = bindparam("now", type_=DateTime)
     values = [bindparam(name, type_=signups.c[name].type) for name in SIGNUP_FIELDS]
     source = select(group.c.id, status, now, now, *values).where(
-        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True),
-        group.c.capacity == bindparam("capacity", type_=Integer))
+        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True), group.c.key == bindparam("key"),
+        group.c.updated_at.is_not_distinct_from(bindparam("version", type_=DateTime)), group.c.capacity == bindparam("capacity", type_=Integer))
     return (insert(signups).from_select(["group_id", "status", "created_at", "status_changed_at", *SIGNUP_FIELDS],
                                         source).returning(signups.c.id, signups.c.status))
 
 
-def _insert_sqlite(connection, group_id: int, fields: dict, token: str, capacity: int | None) -> Joined:
-    """SQLite: the one-statement insert; if the capacity changed since it was read, read it again and retry."""
+def _insert_sqlite(connection, group_id: int, fields: dict, token: str, expected: SignupTarget | None) -> Joined:
+    """SQLite: the one-statement insert; if the group changed since it was read, read it again and retry."""
     params = {"group_id": group_id, "now": utcnow(), **fields}
     for _attempt in range(2):
-        if capacity is None:
-            capacity = _open_capacity(connection, group_id)
-        row = connection.execute(_sqlite_insert_statement(),
-                                 {**params, "capacity": capacity, "nth": max(capacity - 1, 0)}).first()
+        if expected is None or expected.id != group_id:
+            expected = _open_target(connection, group_id)
+        row = connection.execute(_sqlite_insert_statement(), {
+            **params, "key": expected.key, "version": expected.updated_at, "capacity": expected.capacity,
+            "nth": max(expected.capacity - 1, 0)}).first()
         if row is not None:
-            return Joined(row.id, row.status, token)
-        # Closed, deleted or resized meanwhile: the write lock is held now, so a second read is final.
+            return Joined(row.id, row.status, token, expected.updated_at)
+        # Edited, closed or deleted meanwhile: the write lock is held now, so a second read is final.
+        _forget_target(expected.key)
         _begin_immediate(connection)
-        capacity = None
+        expected = None
     _why_not(group_id)
 
 
-def _open_capacity(connection, group_id: int) -> int:
-    """The capacity of a group that takes signups (raises when it is gone or closed)."""
+def _open_target(connection, group_id: int) -> SignupTarget:
+    """The group as it is now, if it takes signups (raises when it is gone or closed)."""
     table = Group.__table__
-    row = connection.execute(select(table.c.capacity, table.c.signups_open).where(table.c.id == group_id)).first()
+    row = connection.execute(select(*_target_columns(), table.c.signups_open).where(table.c.id == group_id)).first()
     if row is None or not row.signups_open:
         _why_not(group_id)
-    return row.capacity
+    return SignupTarget(*row[:-1])
 
 
 def _insert_locked(group_id: int, fields: dict, token: str) -> Joined:
     """PostgreSQL: lock the group row (``SELECT … FOR UPDATE``), count, insert — in one transaction."""
-    row = db.session.execute(select(Group.capacity, Group.signups_open).where(Group.id == group_id)
+    row = db.session.execute(select(Group.capacity, Group.signups_open, Group.updated_at).where(Group.id == group_id)
                              .with_for_update()).one_or_none()
     if row is None or not row.signups_open:
         _why_not(group_id)
@@ -425,7 +441,7 @@ def _insert_locked(group_id: int, fields: dict, token: str) -> Joined:
     now = utcnow()
     result = db.session.execute(insert(Signup.__table__).values(
         group_id=group_id, status=status, created_at=now, status_changed_at=now, **fields))
-    return Joined(result.inserted_primary_key[0], status, token)
+    return Joined(result.inserted_primary_key[0], status, token, row.updated_at)
 
 
 def _why_not(group_id: int):
@@ -645,20 +661,44 @@ class SignupTarget:
     capacity: int
 
 
+def _target_columns():
+    table = Group.__table__
+    return table.c.id, table.c.key, table.c.language, table.c.updated_at, table.c.capacity
+
+
 @lru_cache(maxsize=1)
 def _target_statement():
-    table = Group.__table__
-    return select(table.c.id, table.c.key, table.c.language, table.c.updated_at, table.c.capacity).where(
-        table.c.key == bindparam("key"))
+    return select(*_target_columns()).where(Group.__table__.c.key == bindparam("key"))
+
+
+# SQLite: the groups signups were last posted to, by database and key. A remembered group is only
+# a hint: the insert checks, under the write lock, that the group is still that version.
+_TARGETS: dict[tuple[str, str], SignupTarget] = {}
+
+
+def _forget_target(key: str) -> None:
+    _TARGETS.pop((_database(), key), None)
 
 
 def signup_target(key: str) -> SignupTarget | None:
-    """The group a signup POST is for (one Core query: the hot path of a busy signup form)."""
+    """The group a signup POST is for: remembered on SQLite (the insert re-checks it), else one Core query."""
     if not key or len(key) > 24:
         return None
+    remember = is_sqlite()
+    if remember:
+        found = _TARGETS.get((_database(), key))
+        if found is not None:
+            return found
     with db.engine.connect() as connection:
         row = connection.execute(_target_statement(), {"key": key}).first()
-    return SignupTarget(*row) if row is not None else None
+    if row is None:
+        return None
+    found = SignupTarget(*row)
+    if remember:
+        if len(_TARGETS) >= 1000:
+            _TARGETS.clear()
+        _TARGETS[(_database(), key)] = found
+    return found
 
 
 def summary_of(target: SignupTarget) -> Summary:

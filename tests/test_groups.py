@@ -152,6 +152,35 @@ def test_closed_group_refuses_signups(gapp, gclient):
     assert response.status_code == 409 and statuses(gapp, key) == {}
 
 
+def test_a_group_edited_closed_or_deleted_between_signups_is_read_again(gapp, gclient):
+    key = add_group(gapp, add_organizer(gapp), capacity=1)
+    assert sign_up(gclient, key, 0).status_code == 303
+
+    def edit(**changes):
+        with gapp.app_context():
+            group = groups.by_key(key)
+            data = groups.GroupInput(title=group.title, description="", pamphlet=None, language="en",
+                                     city=group.city, online=False, timezone=group.timezone,
+                                     meetings=[(m.starts_at, m.ends_at) for m in group.meetings],
+                                     capacity=group.capacity, listed=True, signups_open=True)
+            for name, value in changes.items():
+                setattr(data, name, value)
+            groups.update_group(group.id, data)
+
+    edit(city="Leipzig")
+    assert sign_up(gclient, key, 1).status_code == 303
+    [mail] = [m for m in outbox(gapp) if m["To"] == "reader1@example.net"]
+    assert "In Leipzig." in mail.get_content()  # the group as it is now, not as it was read before
+    edit(capacity=3)  # promotes reader 1
+    assert sign_up(gclient, key, 2).status_code == 303
+    assert statuses(gapp, key) == {"confirmed": 3}  # the new capacity, not the one read before
+    edit(signups_open=False)
+    assert sign_up(gclient, key, 4).status_code == 409
+    with gapp.app_context():
+        groups.delete_group(groups.by_key(key).id)
+    assert sign_up(gclient, key, 5).status_code == 404
+
+
 def test_pamphlet_source_is_recorded_only_when_it_names_a_pamphlet(gapp, gclient, group_key):
     page = gclient.get(f"/groups/{group_key}?src={PAMPHLET}")
     assert f'value="{PAMPHLET}"' in page.text

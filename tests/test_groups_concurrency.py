@@ -1,6 +1,7 @@
 """200 people press "Sign up" at the same moment on a 10-seat group: a real server, real threads."""
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import re
 import threading
@@ -77,20 +78,21 @@ def test_simultaneous_signups_never_overbook(gapp, served):
 
 
 @pytest.mark.db
-def test_a_capacity_read_before_an_edit_never_decides_the_seat(gapp):
-    """The signup form reads the capacity before the insert; an organizer may change it in between."""
+def test_a_group_read_before_an_edit_never_decides_the_seat(gapp):
+    """The signup form reads the group before the insert; an organizer may change it in between."""
     key = add_group(gapp, add_organizer(gapp), capacity=2)
     with gapp.app_context():
-        group_id = groups.by_key(key).id
+        read = groups.signup_target(key)
+        stale = lambda **changes: dataclasses.replace(read, **changes)  # noqa: E731
         person = lambda i: groups.SignupInput(name=f"Reader {i}", email=f"reader{i}@example.net")  # noqa: E731
-        assert groups.join(group_id, person(1), capacity=1).status == groups.CONFIRMED  # grown since: a seat
-        assert groups.join(group_id, person(2), capacity=5).status == groups.CONFIRMED
-        assert groups.join(group_id, person(3), capacity=5).status == groups.WAITLISTED  # shrunk since: full
-        assert groups.join(group_id, person(4)).status == groups.WAITLISTED
-        db.session.execute(db.update(groups.Group).where(groups.Group.id == group_id).values(signups_open=False))
+        assert groups.join(read.id, person(1), expected=stale(capacity=1)).status == groups.CONFIRMED  # grown since
+        assert groups.join(read.id, person(2), expected=stale(capacity=5)).status == groups.CONFIRMED
+        assert groups.join(read.id, person(3), expected=stale(capacity=5)).status == groups.WAITLISTED  # shrunk since
+        assert groups.join(read.id, person(4)).status == groups.WAITLISTED
+        db.session.execute(db.update(groups.Group).where(groups.Group.id == read.id).values(signups_open=False))
         db.session.commit()
         with pytest.raises(groups.GroupClosed):
-            groups.join(group_id, person(5), capacity=2)
+            groups.join(read.id, person(5), expected=read)
         confirmed = db.session.scalar(db.select(db.func.count()).select_from(groups.Signup).where(
-            groups.Signup.group_id == group_id, groups.Signup.status == groups.CONFIRMED))
+            groups.Signup.group_id == read.id, groups.Signup.status == groups.CONFIRMED))
     assert confirmed == 2

@@ -226,10 +226,14 @@ def _sign_up(key):
         return _group_page(_public(key), form), 422
     about = groups.summary_of(target)  # read before the commit, so the message needs no reload
     try:
-        joined = groups.join(target.id, form.to_input(), capacity=target.capacity)
+        joined = groups.join(target.id, form.to_input(), expected=target)
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
         return _group_page(_public(key), form), 409
+    except groups.GroupError:  # deleted while the form was being sent
+        abort(404)
+    if joined.version != target.updated_at:  # edited meanwhile: the message tells the group as it is now
+        about = groups.summary(_public(key))
     manage_path = url_for("groups.manage", token=joined.token)
     email = (form.email.data or "").strip()
     if email:
