@@ -224,8 +224,8 @@ def _sign_up(key):
         return render_template("groups/received.html", group=_public(key))
     if not valid:
         return _group_page(_public(key), form), 422
-    about = groups.summary_of(target)  # read before the commit, so the message needs no reload
     try:
+        about = groups.summary_of(target)  # read before the commit, so the message needs no reload
         joined = groups.join(target.id, form.to_input(), expected=target)
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
