@@ -58,6 +58,12 @@ def reject_csrf():
                  "Reload the page and submit the form again."))
 
 
+def require_action_token() -> None:
+    """A button-only form (cancel, delete, move, export) must carry a valid CSRF token, else 400."""
+    if not ActionForm().validate_on_submit():
+        reject_csrf()
+
+
 def no_store(view):
     """Pages with personal data or secret links are never cached."""
 

@@ -19,7 +19,7 @@ from .. import groups, messages, privacy, ratelimit
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
-from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
+from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_action_token
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)
@@ -181,6 +181,14 @@ def _tell(kind: str, signups, group, **context) -> None:
                             status=signup.status, group_url=external("groups.show", key=about.key), **context)
 
 
+def _release(signup_id: int, group, release) -> None:
+    """Free a seat (``groups.cancel`` or ``groups.delete_signup``), drop the person's queued messages,
+    and tell whoever moved up from the waitlist."""
+    promoted = release(signup_id)
+    messages.forget(signup_id)
+    _tell("promoted", promoted, group)
+
+
 def _retention(group) -> datetime | None:
     return groups.retention_date(group, current_app.config.get("RETENTION_DAYS", 30))
 
@@ -294,13 +302,8 @@ def manage(token):
 def manage_cancel(token):
     """Give up the place: contact details are erased now, the seat goes to the next person waiting."""
     signup = _signup_for(token)
-    if not ActionForm().validate_on_submit():
-        reject_csrf()
-    group = signup.group
-    signup_id = signup.id
-    promoted = groups.cancel(signup_id)
-    messages.forget(signup_id)
-    _tell("promoted", promoted, group)
+    require_action_token()
+    _release(signup.id, signup.group, groups.cancel)
     flash(_("You cancelled your place. Your contact details are erased."))
     return redirect(url_for("groups.manage", token=token), code=303)
 
@@ -310,13 +313,9 @@ def manage_cancel(token):
 def manage_delete(token):
     """Delete everything held about this signup, now."""
     signup = _signup_for(token)
-    if not ActionForm().validate_on_submit():
-        reject_csrf()
+    require_action_token()
     group = signup.group
-    signup_id = signup.id
-    promoted = groups.delete_signup(signup_id)
-    messages.forget(signup_id)
-    _tell("promoted", promoted, group)
+    _release(signup.id, group, groups.delete_signup)
     return render_template("groups/deleted.html", group=group)
 
 
@@ -390,8 +389,7 @@ def edit(key):
 def delete(key):
     """Delete a group with all its signups."""
     group = _managed(key)
-    if not ActionForm().validate_on_submit():
-        reject_csrf()
+    require_action_token()
     for signup_id in groups.delete_group(group.id):
         messages.forget(signup_id)
     flash(_("The group and every signup in it are deleted."))
@@ -445,11 +443,8 @@ def roster_remove(key, signup_id):
     """Remove someone and their data; the next person waiting gets the seat."""
     group = _managed(key)
     signup = _roster_signup(group, signup_id)
-    if not ActionForm().validate_on_submit():
-        reject_csrf()
-    promoted = groups.delete_signup(signup.id)
-    messages.forget(signup_id)
-    _tell("promoted", promoted, group)
+    require_action_token()
+    _release(signup.id, group, groups.delete_signup)
     flash(_("Removed; their data is deleted."))
     return redirect(url_for("groups.roster", key=key), code=303)
 
@@ -459,8 +454,7 @@ def roster_remove(key, signup_id):
 def roster_csv(key):
     """The roster as CSV, safe to open in a spreadsheet; the export itself is logged (not its data)."""
     group = _managed(key)
-    if not ActionForm().validate_on_submit():
-        reject_csrf()
+    require_action_token()
     entries = groups.roster(group)
     body = "\ufeff" + groups.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
     groups.log_export(group, current_user, len(entries))
