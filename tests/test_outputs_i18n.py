@@ -339,3 +339,12 @@ def test_print_fonts_cover_every_character_of_the_library():
             missing = [c for c in missing if "\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff"]
         assert not missing, f"--{name} ({', '.join(families)}) lacks " + ", ".join(
             f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing)
+
+
+def test_russian_source_credit_ends_with_one_full_stop(app):
+    """"29 ноября 2016 г." already ends the sentence: the credit line adds no second stop."""
+    for q in FLYER["quotes"]:
+        review(app, q, "ru")
+    raw = pdf_text(build_leaflet(app, lang="ru")).replace("\u202f", " ")
+    assert "2016 г." in raw
+    assert "г.." not in raw.replace(" ", "")
