@@ -440,16 +440,10 @@ def too_long_message(fmt: Format) -> str:
 
 def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> bytes:
     """First PDF page → PNG of exactly ``width``×``height`` px with text metadata (one encode)."""
-    import pypdfium2 as pdfium
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        page = doc[0]
-        image = page.render(scale=width / page.get_width()).to_pil()
-    finally:
-        doc.close()
+    image = render.page_image(pdf, 0, width=width)
     if image.size != (width, height):
         # pdfium rounds the bitmap up: trim the sub-pixel sliver (or pad, never stretch type)
         canvas = Image.new(image.mode, (width, height), image.getpixel((0, 0)))
@@ -494,8 +488,9 @@ def _warm_up() -> None:
     _warm = True
     sample = CardQuote(id="sample", text="Solidarity means listening to the people who are under the bombs. " * 3,
                        speaker="Sample Speaker", source_line="Sample source, 1 January 2016")
-    for fmt in ("square", "og"):
-        _render_png(sample, fmt, DEFAULT_PALETTE, "", "")
+    with render.rendering_in_this_process():  # no render worker may be forked mid-render
+        for fmt in ("square", "og"):
+            _render_png(sample, fmt, DEFAULT_PALETTE, "", "")
 
 
 def render_card(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "", *,

@@ -197,13 +197,20 @@ class Limits:
 LIMITS = Limits(seconds=float(os.environ.get("HANDBILL_RENDER_SECONDS", 30)),
                 memory_mb=int(os.environ.get("HANDBILL_RENDER_MEMORY_MB", 1024)))
 
-_fork_lock = threading.Lock()
+# Reentrant, so work that holds it (a warm-up render in this process) may call helpers that take it too.
+_fork_lock = threading.RLock()
 
 
 def _fresh_lock_in_child() -> None:
     # The forking thread holds _fork_lock while it forks, so a child would inherit it locked.
     global _fork_lock
-    _fork_lock = threading.Lock()
+    _fork_lock = threading.RLock()
+
+
+def rendering_in_this_process():
+    """Hold this while rendering outside ``bounded`` (in the server process itself), so no render
+    worker is forked while a thread is inside WeasyPrint or pdfium."""
+    return _fork_lock
 
 
 os.register_at_fork(after_in_child=_fresh_lock_in_child)
@@ -954,6 +961,21 @@ def pdf_to_png(pdf: bytes, page: int = 0, *, width: int | None = None, scale: fl
 
 
 def _pdf_to_png(pdfium, pdf: bytes, page: int, width: int | None, scale: float) -> bytes:
+    image = _page_image(pdfium, pdf, page, width, scale)
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def page_image(pdf: bytes, page: int = 0, *, width: int | None = None, scale: float = 1.0):
+    """One page of a PDF as a Pillow image (for callers that add to it before encoding)."""
+    import pypdfium2 as pdfium
+
+    with _fork_lock:
+        return _page_image(pdfium, pdf, page, width, scale)
+
+
+def _page_image(pdfium, pdf: bytes, page: int, width: int | None, scale: float):
     doc = pdfium.PdfDocument(pdf)
     try:
         if not 0 <= page < len(doc):
@@ -963,10 +985,7 @@ def _pdf_to_png(pdfium, pdf: bytes, page: int, width: int | None, scale: float) 
         if width:
             scale = width / w
         scale = min(scale, (MAX_PIXELS / max(w * h, 1)) ** 0.5)
-        image = pdf_page.render(scale=scale).to_pil()
-        out = BytesIO()
-        image.save(out, format="PNG", optimize=False)
-        return out.getvalue()
+        return pdf_page.render(scale=scale).to_pil()
     finally:
         doc.close()
 
