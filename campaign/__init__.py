@@ -31,8 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
-    from . import accounts, ratelimit
+    from . import accounts, authz, ratelimit
     accounts.init_app(app)
+    authz.init_app(app)
     ratelimit.init_app(app)
 
     from .views import register

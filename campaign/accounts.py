@@ -1,4 +1,4 @@
-"""Organizer accounts: argon2id passwords, a password policy, server-side sessions, login throttling.
+"""Accounts: argon2id passwords, a password policy, roles, server-side sessions, login throttling.
 
 A login creates a fresh random session token (stored only as a hash); the signed cookie carries
 the token, so logging out deletes the row and ends the session even for a copied cookie.
@@ -9,20 +9,20 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import LoginManager, UserMixin, login_user, logout_user
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_login import LoginManager, login_user, logout_user
+from sqlalchemy import delete, func, select
 
 from . import privacy, ratelimit
 from .db import db
+from .models.accounts import ROLES, User, UserSession, utcnow
 
 # argon2id, above the OWASP minimum (19 MiB, t=2, p=1): ~50 ms on a modest laptop.
 HASHER = PasswordHasher(time_cost=2, memory_cost=32 * 1024, parallelism=1, hash_len=32, salt_len=16)
@@ -33,45 +33,8 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = _l("Please log in as an organizer to see this page.")
+login_manager.login_message = _l("Please log in to see this page.")
 login_manager.session_protection = "basic"
-
-
-def utcnow() -> datetime:
-    """Naive UTC, the form every timestamp of this capability is stored in."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class Organizer(UserMixin, db.Model):
-    """Someone who opens study groups; an admin sees every group."""
-
-    __tablename__ = "organizers"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    session_token = None  # the clear token of the current request's session, never stored
-
-    @property
-    def is_active(self) -> bool:
-        return bool(self.active)
-
-    def get_id(self) -> str | None:
-        """Flask-Login keeps this in the cookie: the session token, not the account id."""
-        return self.session_token
-
-
-class OrganizerSession(db.Model):
-    """One logged-in browser; deleting the row logs it out."""
-
-    __tablename__ = "organizer_sessions"
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # -- passwords -----------------------------------------------------------------------------
@@ -142,40 +105,60 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_organizer(email: str, password: str, is_admin: bool = False) -> Organizer:
-    """A new organizer; raises ValueError (bad email, existing account) or PasswordPolicyError."""
+LANGUAGE_ROLES = ("ru", "ar")  # the languages a translator can be given
+
+
+def valid_roles(roles) -> list[str]:
+    """The roles in ``roles`` checked and sorted; raises ValueError naming one that does not exist."""
+    out = set()
+    for role in roles:
+        role = (role or "").strip()
+        name, _sep, lang = role.partition(":")
+        if name == "translator" and lang in LANGUAGE_ROLES:
+            out.add(role)
+        elif name in ROLES and name != "translator" and not lang:
+            out.add(name)
+        else:
+            raise ValueError(_("Unknown role %(role)s: choose from admin, editor, translator:ru, translator:ar, "
+                               "organizer.", role=role))
+    return sorted(out)
+
+
+def create_user(email: str, password: str, roles=("organizer",)) -> User:
+    """A new account; raises ValueError (bad email or role, existing account) or PasswordPolicyError."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise ValueError(_("%(email)s is not an email address.", email=email))
-    if db.session.scalar(select(Organizer.id).where(Organizer.email == email)):
-        raise ValueError(_("An organizer with this email already exists."))
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise ValueError(_("An account with this email already exists."))
     problems = password_problems(password, email)
     if problems:
         raise PasswordPolicyError(problems)
-    organizer = Organizer(email=email, password_hash=hash_password(password), is_admin=is_admin, active=True)
-    db.session.add(organizer)
+    user = User(email=email, password_hash=hash_password(password), active=True)
+    user.roles = valid_roles(roles)
+    db.session.add(user)
     db.session.flush()
-    return organizer
+    return user
 
 
-def set_password(organizer: Organizer, password: str) -> None:
+def set_password(user: User, password: str) -> None:
     """Change the password and end every session of the account."""
-    problems = password_problems(password, organizer.email)
+    problems = password_problems(password, user.email)
     if problems:
         raise PasswordPolicyError(problems)
-    organizer.password_hash = hash_password(password)
-    db.session.execute(delete(OrganizerSession).where(OrganizerSession.organizer_id == organizer.id))
+    user.password_hash = hash_password(password)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
-def find(email: str) -> Organizer | None:
-    return db.session.scalar(select(Organizer).where(Organizer.email == normalise_email(email)))
+def find(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 # -- login throttling ---------------------------------------------------------------------------
 
 @dataclass
 class LoginResult:
-    organizer: Organizer | None = None
+    user: User | None = None
     throttled: bool = False
 
 
@@ -197,35 +180,36 @@ def authenticate(email: str, password: str) -> LoginResult:
     if not ratelimit.hit(client_limit, "login-client", client) or not ratelimit.allowed(
             pair_limit, "login-pair", account, client):
         return LoginResult(throttled=True)
-    organizer = find(email)
+    user = find(email)
     # Verify against a dummy hash for unknown accounts, so timing does not tell which emails exist.
-    ok = verify_password(organizer.password_hash if organizer else _dummy_hash(), password or "")
-    if not (ok and organizer and organizer.is_active):
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
+    if not (ok and user and user.is_active):
         ratelimit.hit(pair_limit, "login-pair", account, client)
         return LoginResult()
     ratelimit.clear(pair_limit, "login-pair", account, client)
-    if HASHER.check_needs_rehash(organizer.password_hash):
-        organizer.password_hash = hash_password(password)
-    return LoginResult(organizer=organizer)
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginResult(user=user)
 
 
 # -- sessions ---------------------------------------------------------------------------------
 
-def start_session(organizer: Organizer) -> None:
+def start_session(user: User) -> None:
     """Log in with a brand-new session: the old cookie contents are dropped, a new token is issued."""
     session.clear()
     token = secrets.token_urlsafe(32)
-    db.session.add(OrganizerSession(token_hash=privacy.token_hash(token), organizer_id=organizer.id))
+    agent = (request.user_agent.string or "")[:200] if has_request_context() else ""
+    db.session.add(UserSession(token_hash=privacy.token_hash(token), user_id=user.id, user_agent=agent))
     db.session.commit()
-    organizer.session_token = token
-    login_user(organizer, remember=False, fresh=True)
+    user.session_token = token
+    login_user(user, remember=False, fresh=True)
 
 
-def end_session(organizer: Organizer | None) -> None:
+def end_session(user: User | None) -> None:
     """Log out: delete the server-side session, then the cookie contents."""
-    if organizer is not None and organizer.session_token:
-        db.session.execute(delete(OrganizerSession).where(
-            OrganizerSession.token_hash == privacy.token_hash(organizer.session_token)))
+    if user is not None and user.session_token:
+        db.session.execute(delete(UserSession).where(
+            UserSession.token_hash == privacy.token_hash(user.session_token)))
         db.session.commit()
     logout_user()
     session.clear()
@@ -236,36 +220,36 @@ def _session_limits():
     return (timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12)), timedelta(days=cfg.get("SESSION_MAX_DAYS", 7)))
 
 
-def load_session(token: str) -> Organizer | None:
-    """The organizer a session token belongs to, if the session is alive."""
+def load_session(token: str) -> User | None:
+    """The user a session token belongs to, if the session is alive."""
     if not token or len(token) > 100:
         return None
     now = utcnow()
     idle, maximum = _session_limits()
-    row = db.session.get(OrganizerSession, privacy.token_hash(token))
+    row = db.session.get(UserSession, privacy.token_hash(token))
     if row is None or now - row.last_seen_at > idle or now - row.created_at > maximum:
         return None
-    organizer = db.session.get(Organizer, row.organizer_id)
-    if organizer is None or not organizer.is_active:
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
         return None
     if now - row.last_seen_at > timedelta(minutes=5):  # write at most every few minutes
         row.last_seen_at = now
         db.session.commit()
-    organizer.session_token = token
-    return organizer
+    user.session_token = token
+    return user
 
 
 def _stale(now: datetime):
     idle, maximum = _session_limits()
-    return (OrganizerSession.last_seen_at < now - idle) | (OrganizerSession.created_at < now - maximum)
+    return (UserSession.last_seen_at < now - idle) | (UserSession.created_at < now - maximum)
 
 
 def expired_sessions_count(now: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(OrganizerSession).where(_stale(now))) or 0
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(_stale(now))) or 0
 
 
 def delete_expired_sessions(now: datetime) -> None:
-    db.session.execute(delete(OrganizerSession).where(_stale(now)))
+    db.session.execute(delete(UserSession).where(_stale(now)))
 
 
 def init_app(app):

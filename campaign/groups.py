@@ -32,7 +32,7 @@ from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import privacy
-from .accounts import Organizer, utcnow
+from .models.accounts import User, utcnow
 from .db import db, is_sqlite
 
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
@@ -57,7 +57,7 @@ class Group(db.Model):
     __tablename__ = "study_groups"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(24), unique=True)  # unguessable: the public and the secret link
-    owner_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="RESTRICT"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     pamphlet: Mapped[str | None] = mapped_column(String(60), nullable=True)
@@ -71,7 +71,7 @@ class Group(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    owner: Mapped[Organizer] = relationship()
+    owner: Mapped[User] = relationship()
     meetings: Mapped[list["Meeting"]] = relationship(back_populates="group", order_by="Meeting.starts_at",
                                                      cascade="all, delete-orphan")
 
@@ -130,7 +130,7 @@ class RosterExport(db.Model):
 
     __tablename__ = "roster_exports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="SET NULL"),
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                      nullable=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("study_groups.id", ondelete="SET NULL"),
                                                  nullable=True, index=True)
@@ -138,7 +138,7 @@ class RosterExport(db.Model):
     rows: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    organizer: Mapped[Organizer | None] = relationship()
+    organizer: Mapped[User | None] = relationship()
 
 
 # -- time zones and schedules ----------------------------------------------------------------
@@ -569,7 +569,7 @@ class GroupChange:
     changed: bool = False  # schedule, place or title changed: participants are told
 
 
-def create_group(owner: Organizer, data: GroupInput) -> Group:
+def create_group(owner: User, data: GroupInput) -> Group:
     """A new group owned by ``owner``."""
     group = Group(owner_id=owner.id, key=secrets.token_urlsafe(12))
     _apply(group, data)
@@ -718,7 +718,7 @@ def by_key(key: str) -> Group | None:
     return db.session.scalar(select(Group).where(Group.key == key))
 
 
-def visible_to(organizer: Organizer):
+def visible_to(organizer: User):
     """The groups an organizer manages: their own, or all for an admin."""
     query = select(Group).order_by(Group.created_at.desc(), Group.id.desc())
     if not organizer.is_admin:
@@ -832,7 +832,7 @@ def roster_csv(entries: list[RosterEntry]) -> str:
     return out.getvalue()
 
 
-def log_export(group: Group, organizer: Organizer, rows: int) -> None:
+def log_export(group: Group, organizer: User, rows: int) -> None:
     db.session.add(RosterExport(organizer_id=organizer.id, group_id=group.id, group_title=group.title, rows=rows))
     db.session.commit()
 

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app app organizers …`` and ``flask --app app privacy …``."""
+"""Command-line tools: ``flask --app app users …`` and ``flask --app app privacy …``."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from . import accounts, privacy
 from .db import db
 
-organizers_cli = AppGroup("organizers", help="Organizer accounts (the people who open study groups).")
+users_cli = AppGroup("users", help="Accounts of the people who run Handbill, and their roles.")
 privacy_cli = AppGroup("privacy", help="Participants' data: retention and encryption key.")
 
 
@@ -33,59 +33,72 @@ def _fail(message: str):
     raise click.exceptions.Exit(1)
 
 
-@organizers_cli.command("create")
+@users_cli.command("create")
 @click.argument("email")
-@click.option("--admin", is_flag=True, help="The account sees and manages every group.")
+@click.option("--role", "roles", multiple=True, default=("organizer",), show_default=True,
+              help="admin, editor, translator:ru, translator:ar or organizer; repeat for several.")
 @click.password_option(prompt="Password (at least 12 characters)", confirmation_prompt="Repeat the password")
 @_plain
-def organizers_create(email, admin, password):
-    """Create an organizer account (prompts for the password)."""
+def users_create(email, roles, password):
+    """Create an account with its roles (prompts for the password)."""
     try:
-        organizer = accounts.create_organizer(email, password, is_admin=admin)
+        user = accounts.create_user(email, password, roles=roles)
         db.session.commit()
     except accounts.PasswordPolicyError as exc:
         db.session.rollback()
         _fail("password: " + " ".join(exc.problems))
     except ValueError as exc:
         db.session.rollback()
-        _fail(f"email: {exc}")
-    click.echo(f"Created {'admin' if organizer.is_admin else 'organizer'} {organizer.email}.")
+        _fail(f"{'role' if 'role' in str(exc) else 'email'}: {exc}")
+    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
 
 
-@organizers_cli.command("password")
+@users_cli.command("password")
 @click.argument("email")
 @click.password_option(prompt="New password (at least 12 characters)", confirmation_prompt="Repeat the password")
 @_plain
-def organizers_password(email, password):
+def users_password(email, password):
     """Set a new password; every session of the account is logged out."""
-    organizer = accounts.find(email) or _fail(f"email: no organizer {email}")
+    user = accounts.find(email) or _fail(f"email: no account {email}")
     try:
-        accounts.set_password(organizer, password)
+        accounts.set_password(user, password)
         db.session.commit()
     except accounts.PasswordPolicyError as exc:
         db.session.rollback()
         _fail("password: " + " ".join(exc.problems))
-    click.echo(f"Password changed for {organizer.email}; all of its sessions were logged out.")
+    click.echo(f"Password changed for {user.email}; all of its sessions were logged out.")
 
 
-@organizers_cli.command("disable")
+@users_cli.command("disable")
 @click.argument("email")
-def organizers_disable(email):
+def users_disable(email):
     """Stop an account from logging in (its groups stay); ends its sessions."""
-    organizer = accounts.find(email) or _fail(f"email: no organizer {email}")
-    organizer.active = False
-    db.session.execute(db.delete(accounts.OrganizerSession).where(
-        accounts.OrganizerSession.organizer_id == organizer.id))
+    user = accounts.find(email) or _fail(f"email: no account {email}")
+    user.active = False
+    db.session.execute(db.delete(accounts.UserSession).where(accounts.UserSession.user_id == user.id))
     db.session.commit()
-    click.echo(f"Disabled {organizer.email}.")
+    click.echo(f"Disabled {user.email}.")
 
 
-@organizers_cli.command("list")
-def organizers_list():
-    """List organizer accounts."""
-    for o in db.session.scalars(select(accounts.Organizer).order_by(accounts.Organizer.email)):
-        flags = ", ".join(f for f, on in (("admin", o.is_admin), ("disabled", not o.active)) if on)
-        click.echo(o.email + (f" ({flags})" if flags else ""))
+@users_cli.command("list")
+def users_list():
+    """List accounts with their roles."""
+    for user in db.session.scalars(select(accounts.User).order_by(accounts.User.email)):
+        click.echo(f"{user.email} ({', '.join(sorted(user.roles)) or 'no role'})" + ("" if user.active else " disabled"))
+
+
+@users_cli.command("routes")
+def users_routes():
+    """Every route with who may use it: public, or the roles it needs."""
+    from . import authz
+
+    rows = []
+    for rule in current_app.url_map.iter_rules():
+        access = authz.rule_for(current_app, rule.endpoint)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            rows.append((rule.rule, method, access.describe() if access else "NOT DECLARED (refused)"))
+    for path, method, access in sorted(rows):
+        click.echo(f"{method:<5} {path:<48} {access}")
 
 
 @privacy_cli.command("purge")
@@ -106,7 +119,7 @@ def privacy_purge(days, as_of, dry_run):
     report = privacy.purge(now=now, days=days, dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {report.signups} signup(s) of {report.groups} group(s), "
-               f"{report.sessions} expired organizer session(s)"
+               f"{report.sessions} expired account session(s)"
                + ("" if dry_run else f", {report.outbox_files} outbox message(s)") + ".")
 
 
@@ -118,5 +131,5 @@ def privacy_new_key():
 
 def init_app(app):
     """Register the command groups."""
-    for group in (organizers_cli, privacy_cli):
+    for group in (users_cli, privacy_cli):
         app.cli.add_command(group)

@@ -131,6 +131,56 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# -- accounts ---------------------------------------------------------------------------------
+
+PASSWORD = "violet-harbour-lantern-42"
+EVERY_ROLE = ("admin", "editor", "translator:ru", "translator:ar", "organizer")
+
+
+def add_user(app, email, *roles, password=PASSWORD) -> int:
+    """An account holding ``roles``; returns its id."""
+    from campaign import accounts
+
+    with app.app_context():
+        user = accounts.create_user(email, password, roles=roles)
+        db.session.commit()
+        return user.id
+
+
+def login(client, email="ana@example.org", password=PASSWORD, **kwargs):
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+def staff_client(app, email="staff@example.org"):
+    """A test client of ``app`` logged in as a new account holding every role."""
+    add_user(app, email, *EVERY_ROLE)
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def signed_in(app):
+    """``signed_in("editor", …)``: a test client logged in as a new account holding those roles."""
+    made = []
+
+    def factory(*roles, email=None):
+        email = email or f"user{len(made) + 1}@example.org"
+        add_user(app, email, *roles)
+        client = app.test_client()
+        assert login(client, email).status_code == 302
+        made.append(client)
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def staff(app):
+    """A test client logged in as an account holding every role."""
+    return staff_client(app)
+
+
 # -- a real server and a real browser -----------------------------------------------------
 
 def _free_port() -> int:
@@ -140,13 +190,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(make_app):
+def served_app(make_app):
+    """The app the browser tests talk to (CSRF on), with the port it will be served on."""
+    port = _free_port()
+    app = make_app(BASE_URL=f"http://127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
+    app.config["LIVE_PORT"] = port
+    return app
+
+
+@pytest.fixture
+def live_server(served_app):
     """The app served over HTTP on a loopback port, for the browser tests."""
     from werkzeug.serving import make_server
 
-    port = _free_port()
-    app = make_app(BASE_URL=f"http://127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    port = served_app.config["LIVE_PORT"]
+    server = make_server("127.0.0.1", port, served_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
@@ -183,6 +241,24 @@ def page(browser, live_server):
     pg.on("request", lambda request: pg.requests_seen.append(request.url))
     yield pg
     context.close()
+
+
+def browser_login(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:2000]
+
+
+@pytest.fixture
+def staff_page(page, served_app):
+    """A browser page logged in as an account holding every role."""
+    add_user(served_app, "staff@example.org", *EVERY_ROLE)
+    browser_login(page, "staff@example.org")
+    return page
 
 
 def assert_same_origin(page, origin: str) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from campaign import accounts, groups
+from conftest import PASSWORD, add_user, login  # noqa: F401 (re-exported for the group tests)
 from campaign.db import db
 
 KEY = "q4Ck5OVn0_EXU4X0tjTcKvx5sRrq1wRZ9j8aJ_qGm1E"  # a fixed test key (32 bytes, urlsafe base64)
-PASSWORD = "violet-harbour-lantern-42"
 PAMPHLET = "aleppo-leaflet"
 
 
@@ -37,14 +37,7 @@ def gclient(gapp):
 
 
 def add_organizer(app, email="ana@example.org", password=PASSWORD, admin=False) -> int:
-    with app.app_context():
-        organizer = accounts.create_organizer(email, password, is_admin=admin)
-        db.session.commit()
-        return organizer.id
-
-
-def login(client, email="ana@example.org", password=PASSWORD, **kwargs):
-    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+    return add_user(app, email, "organizer", *(["admin"] if admin else []), password=password)
 
 
 def add_group(app, owner_id: int, capacity=10, first=None, count=2, title="Reading Burning Country",
@@ -57,7 +50,7 @@ def add_group(app, owner_id: int, capacity=10, first=None, count=2, title="Readi
                              meetings=meetings, capacity=capacity, listed=extra.pop("listed", True),
                              signups_open=extra.pop("signups_open", True))
     with app.app_context():
-        organizer = db.session.get(accounts.Organizer, owner_id)
+        organizer = db.session.get(accounts.User, owner_id)
         return groups.create_group(organizer, data).key
 
 
@@ -96,3 +89,11 @@ def statuses(app, key) -> dict[str, int]:
         for s in db.session.scalars(db.select(groups.Signup).where(groups.Signup.group_id == group.id)):
             found[s.status] = found.get(s.status, 0) + 1
         return found
+
+
+@pytest.fixture
+def gstaff(gapp):
+    """A client of the study-group app logged in as an account holding every role."""
+    from conftest import staff_client
+
+    return staff_client(gapp)

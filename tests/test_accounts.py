@@ -1,4 +1,4 @@
-"""Organizer accounts: password policy and hashing, the create command, sessions, login throttling."""
+"""Accounts: password policy and hashing, the create command, sessions, login throttling."""
 from __future__ import annotations
 
 import socket
@@ -44,7 +44,7 @@ def test_the_shipped_common_password_list_is_substantial():
 def test_passwords_are_hashed_with_argon2id_above_the_minimum_cost(gapp):
     add_organizer(gapp)
     with gapp.app_context():
-        stored = db.session.scalar(db.select(accounts.Organizer.password_hash))
+        stored = db.session.scalar(db.select(accounts.User.password_hash))
     params = extract_parameters(stored)
     assert stored.startswith("$argon2id$")
     assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2
@@ -54,17 +54,23 @@ def test_passwords_are_hashed_with_argon2id_above_the_minimum_cost(gapp):
 
 def test_create_command_prompts_for_the_password_and_enforces_the_policy(gapp):
     runner = gapp.test_cli_runner()
-    weak = runner.invoke(args=["organizers", "create", "ana@example.org"], input="password1234\npassword1234\n")
+    weak = runner.invoke(args=["users", "create", "ana@example.org"], input="password1234\npassword1234\n")
     assert weak.exit_code == 1 and "common passwords" in weak.output
-    ok = runner.invoke(args=["organizers", "create", "Ana@Example.org", "--admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    ok = runner.invoke(args=["users", "create", "Ana@Example.org", "--role", "admin", "--role", "translator:ar"],
+                       input=f"{PASSWORD}\n{PASSWORD}\n")
     assert ok.exit_code == 0, ok.output
-    assert "Created admin ana@example.org" in ok.output and PASSWORD not in ok.output
-    again = runner.invoke(args=["organizers", "create", "ana@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert "Created ana@example.org (admin, translator:ar)" in ok.output and PASSWORD not in ok.output
+    again = runner.invoke(args=["users", "create", "ana@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert again.exit_code == 1 and "already exists" in again.output
-    bad = runner.invoke(args=["organizers", "create", "not-an-email"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    bad = runner.invoke(args=["users", "create", "not-an-email"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert bad.exit_code == 1 and "email" in bad.output
-    listed = runner.invoke(args=["organizers", "list"])
-    assert "ana@example.org (admin)" in listed.output
+    role = runner.invoke(args=["users", "create", "bo@example.org", "--role", "translator:xx"],
+                         input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert role.exit_code == 1 and "role: Unknown role translator:xx" in role.output
+    plain = runner.invoke(args=["users", "create", "cy@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert plain.exit_code == 0 and "Created cy@example.org (organizer)" in plain.output
+    listed = runner.invoke(args=["users", "list"])
+    assert "ana@example.org (admin, translator:ar)" in listed.output and "cy@example.org (organizer)" in listed.output
 
 
 def test_login_renews_the_session_and_logout_ends_it_on_the_server(gapp):
@@ -84,8 +90,8 @@ def test_login_renews_the_session_and_logout_ends_it_on_the_server(gapp):
     with second.session_transaction() as other:
         assert other["_user_id"] != token  # every login gets its own token
     with gapp.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(accounts.OrganizerSession)) == 2
-        stored = db.session.scalars(db.select(accounts.OrganizerSession.token_hash)).all()
+        assert db.session.scalar(db.select(db.func.count()).select_from(accounts.UserSession)) == 2
+        stored = db.session.scalars(db.select(accounts.UserSession.token_hash)).all()
         assert token not in stored  # only hashes are stored
     # A copy of the cookie, taken before logout, is worthless afterwards.
     stolen = gapp.test_client()
@@ -185,7 +191,7 @@ def test_login_limits_are_shared_through_redis_when_configured(make_app, gconfig
 def test_disabled_account_cannot_log_in(gapp):
     add_organizer(gapp)
     runner = gapp.test_cli_runner()
-    assert runner.invoke(args=["organizers", "disable", "ana@example.org"]).exit_code == 0
+    assert runner.invoke(args=["users", "disable", "ana@example.org"]).exit_code == 0
     assert login(gapp.test_client()).status_code == 401
 
 
@@ -194,7 +200,7 @@ def test_password_change_logs_out_every_session(gapp):
     client = gapp.test_client()
     login(client)
     new = "a-brand-new-passphrase-7"
-    result = gapp.test_cli_runner().invoke(args=["organizers", "password", "ana@example.org"], input=f"{new}\n{new}\n")
+    result = gapp.test_cli_runner().invoke(args=["users", "password", "ana@example.org"], input=f"{new}\n{new}\n")
     assert result.exit_code == 0, result.output
     assert client.get("/groups/mine").status_code == 302
     assert login(client, password=new).status_code == 302

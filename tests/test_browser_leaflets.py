@@ -24,7 +24,8 @@ def _watch_console(page) -> list[str]:
     return problems
 
 
-def test_build_a_leaflet_with_live_preview_and_download_the_pdf(page, live_server):
+def test_build_a_leaflet_with_live_preview_and_download_the_pdf(staff_page, live_server):
+    page = staff_page
     problems = _watch_console(page)
     page.goto("/leaflets/new")
     page.evaluate("window.sameDocument = true")  # survives only if the page never reloads
@@ -58,7 +59,8 @@ def test_build_a_leaflet_with_live_preview_and_download_the_pdf(page, live_serve
     assert not problems, problems
 
 
-def test_a_field_problem_shows_beside_the_field_without_reloading(page, live_server):
+def test_a_field_problem_shows_beside_the_field_without_reloading(staff_page, live_server):
+    page = staff_page
     problems = _watch_console(page)
     page.goto("/leaflets/new")
     page.evaluate("window.sameDocument = true")
@@ -74,10 +76,14 @@ def test_a_field_problem_shows_beside_the_field_without_reloading(page, live_ser
     assert not problems, problems
 
 
-def test_the_form_works_without_javascript(browser, live_server):
+def test_the_form_works_without_javascript(browser, live_server, served_app):
+    from conftest import EVERY_ROLE, add_user, browser_login
+
     context = browser.new_context(base_url=live_server, java_script_enabled=False, accept_downloads=True)
     page = context.new_page()
     try:
+        add_user(served_app, "staff@example.org", *EVERY_ROLE)
+        browser_login(page, "staff@example.org")
         page.goto("/leaflets/new")
         page.check("#pick-open-air-prison")
         page.select_option("#design", "poster")

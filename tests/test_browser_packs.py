@@ -21,7 +21,8 @@ def _watch_console(page) -> list[str]:
     return problems
 
 
-def test_reorder_preview_and_download_a_booklet(page, live_server):
+def test_reorder_preview_and_download_a_booklet(staff_page, live_server):
+    page = staff_page
     problems = _watch_console(page)
     page.goto("/packs/new")
     page.evaluate("window.sameDocument = true")  # survives only if the page never reloads
@@ -53,7 +54,8 @@ def test_reorder_preview_and_download_a_booklet(page, live_server):
     assert not problems, problems
 
 
-def test_preview_problem_is_shown_without_reloading(page, live_server):
+def test_preview_problem_is_shown_without_reloading(staff_page, live_server):
+    page = staff_page
     problems = _watch_console(page)
     page.goto("/packs/new")
     page.evaluate("window.sameDocument = true")

@@ -27,7 +27,8 @@ def test_search_open_and_follow_to_the_reader(page, live_server):
     assert_same_origin(page, live_server)
 
 
-def test_select_text_in_the_reader_to_make_a_quote(page, live_server):
+def test_select_text_in_the_reader_to_make_a_quote(staff_page, live_server):
+    page = staff_page
     page.goto("/sources/al-shami-2016#p2")
     page.evaluate("""() => {
         const para = document.getElementById('p2');

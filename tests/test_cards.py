@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from campaign import cards, quotes
 from campaign.db import db
 from campaign.models import Quote
+from conftest import staff_client
 
 SIZES = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920),
          "landscape": (1200, 675), "og": (1200, 630)}
@@ -280,10 +281,10 @@ def test_quote_page_shows_the_card_with_alt_text_and_a_copy_button(client):
 
 # -- batches ----------------------------------------------------------------------------------
 
-def test_batch_page_previews_a_theme(client, app):
-    response = client.get("/cards")
+def test_batch_page_previews_a_theme(staff, app):
+    response = staff.get("/cards")
     assert response.status_code == 200
-    response = client.get("/cards?theme=aleppo-siege&formats=square&formats=og&palette=night")
+    response = staff.get("/cards?theme=aleppo-siege&formats=square&formats=og&palette=night")
     assert response.status_code == 200
     parser = MetaParser()
     parser.feed(response.get_data(as_text=True))
@@ -295,19 +296,19 @@ def test_batch_page_previews_a_theme(client, app):
     assert all(i["alt"] and "palette=night" in i["src"] for i in thumbs)
 
 
-def test_batch_page_names_what_is_missing(client):
-    response = client.get("/cards?formats=square")
+def test_batch_page_names_what_is_missing(staff):
+    response = staff.get("/cards?formats=square")
     assert response.status_code == 422
     assert "Choose a theme or at least one quotation" in response.get_data(as_text=True)
-    response = client.get("/cards?quotes=open-air-prison")
+    response = staff.get("/cards?quotes=open-air-prison")
     assert response.status_code == 422 and "Choose at least one format" in response.get_data(as_text=True)
-    response = client.get("/cards/cards.zip?quotes=open-air-prison&quotes=nope&formats=og")
+    response = staff.get("/cards/cards.zip?quotes=open-air-prison&quotes=nope&formats=og")
     assert response.status_code == 400 and "nope" in response.get_data(as_text=True)
 
 
-def test_zip_holds_the_pngs_and_their_alt_text(client, app):
+def test_zip_holds_the_pngs_and_their_alt_text(staff, app):
     ids = ["open-air-prison", "aleppo-absolutely-critical"]
-    response = client.get("/cards/cards.zip?" + "&".join(f"quotes={i}" for i in ids)
+    response = staff.get("/cards/cards.zip?" + "&".join(f"quotes={i}" for i in ids)
                           + "&formats=square&formats=og&palette=sand&mark=%40handbill")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -373,12 +374,12 @@ def test_copy_button_copies_the_alt_text(page, live_server):
 
 def test_configured_campaign_mark_goes_on_cards_and_previews(make_app):
     app = make_app(CARD_MARK="@syria.solidarity")
-    client = app.test_client()
+    staff = staff_client(app)
     parser = MetaParser()
-    parser.feed(client.get("/quotes/open-air-prison").get_data(as_text=True))
+    parser.feed(staff.get("/quotes/open-air-prison").get_data(as_text=True))
     assert "mark=@syria.solidarity" in parser.meta["og:image"]
-    plain = client.get("/quotes/open-air-prison/card.png?format=og&mark=")
-    marked = client.get("/quotes/open-air-prison/card.png?format=og")
+    plain = staff.get("/quotes/open-air-prison/card.png?format=og&mark=")
+    marked = staff.get("/quotes/open-air-prison/card.png?format=og")
     assert plain.headers["ETag"] != marked.headers["ETag"]
     with app.app_context():
         data = cards.card_quote(quotes.get_verified("open-air-prison"))

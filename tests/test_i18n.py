@@ -98,9 +98,9 @@ def _html_tag(page: str) -> str:
 
 @pytest.mark.parametrize("path", ["/", "/quotes/", "/sources/", "/translations/", "/translations/open-air-prison/ar",
                                   "/quotes/new"])
-def test_arabic_pages_are_right_to_left(client, path):
-    client.set_cookie("lang", "ar")
-    response = client.get(path)
+def test_arabic_pages_are_right_to_left(staff, path):
+    staff.set_cookie("lang", "ar")
+    response = staff.get(path)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert _html_tag(page) == '<html lang="ar" dir="rtl">'
@@ -178,7 +178,8 @@ def test_the_physical_property_check_catches_offenders():
 # -- in a real browser -----------------------------------------------------------------------------
 
 @pytest.mark.browser
-def test_arabic_layout_runs_right_to_left_in_the_browser(page, live_server):
+def test_arabic_layout_runs_right_to_left_in_the_browser(staff_page, live_server):
+    page = staff_page
     from conftest import assert_same_origin
 
     page.context.add_cookies([{"name": "lang", "value": "ar", "url": live_server}])

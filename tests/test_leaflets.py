@@ -18,7 +18,8 @@ from campaign import leaflets, quotes, render, verbatim
 from campaign.db import db
 from campaign.pamphlets import PamphletError
 
-from groups_support import gapp, gclient, gconfig  # noqa: F401 - study-group fixtures
+from groups_support import gapp, gclient, gstaff, gconfig  # noqa: F401 - study-group fixtures
+from conftest import staff_client
 
 MM = 72 / 25.4
 SOURCE_URL = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
@@ -220,7 +221,7 @@ def test_validation_names_the_field(app, data, field, words):
 
 
 @pytest.mark.db
-def test_a_quotation_that_no_longer_matches_its_source_is_never_rendered(app, client):
+def test_a_quotation_that_no_longer_matches_its_source_is_never_rendered(app, staff):
     with app.app_context():
         db.session.execute(sql("UPDATE quotes SET text = :t WHERE id = 'open-air-prison'"),
                            {"t": "So they are effectively in a holiday camp."})
@@ -228,7 +229,7 @@ def test_a_quotation_that_no_longer_matches_its_source_is_never_rendered(app, cl
         with pytest.raises(verbatim.NotVerbatim):
             leaflets.build(leaflets.LeafletSpec(design="flyer", size="A5", orientation="portrait",
                                                 quotes=("open-air-prison",)))
-    response = client.post("/leaflets/new", data={**_form(FLYER), "action": "download"})
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "action": "download"})
     assert response.status_code == 422
     assert b"no longer matches its source" in response.data
 
@@ -345,11 +346,11 @@ def test_oversized_text_is_refused_by_field_before_rendering(app):
         assert caught.value.field == name and "longer than" in caught.value.message
 
 
-def test_hostile_text_through_the_web_form(client, recorder):
+def test_hostile_text_through_the_web_form(staff, recorder):
     host, hits = recorder
     payload = f'<link rel="attachment" href="http://{host}/a"><img src="file:///etc/passwd">'
     form = _form({**FLYER, "headline": payload, "call_to_action": payload, "qr_label": "x" + payload[:90]})
-    response = client.post("/leaflets/new", data={**form, "action": "download"})
+    response = staff.post("/leaflets/new", data={**form, "action": "download"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     _assert_safe(response.data, [payload], hits)
 
@@ -379,8 +380,8 @@ def _form(data: dict) -> dict:
     return form
 
 
-def test_builder_page_works_under_the_content_security_policy(client):
-    response = client.get("/leaflets/new")
+def test_builder_page_works_under_the_content_security_policy(staff):
+    response = staff.get("/leaflets/new")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
@@ -390,92 +391,92 @@ def test_builder_page_works_under_the_content_security_policy(client):
     assert 'action="/leaflets/new"' in html
 
 
-def test_builder_prefills_from_chosen_quotations(client):
-    html = client.get("/leaflets/new?quote=open-air-prison&design=poster").get_data(as_text=True)
+def test_builder_prefills_from_chosen_quotations(staff):
+    html = staff.get("/leaflets/new?quote=open-air-prison&design=poster").get_data(as_text=True)
     assert re.search(r'value="open-air-prison"[^>]*checked', html)
     assert re.search(r'<option selected value="poster">|<option value="poster" selected', html)
 
 
-def test_download_pdf_without_javascript(client):
-    response = client.post("/leaflets/new", data={**_form(FLYER), "action": "download"})
+def test_download_pdf_without_javascript(staff):
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "action": "download"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["ETag"] and "no-cache" in response.headers["Cache-Control"]
     assert "Aleppo under siege" in _pdf_text(response.data)
 
 
-def test_preview_without_javascript_shows_page_images(client):
-    response = client.post("/leaflets/new", data={**_form(FLYER), "action": "preview"})
+def test_preview_without_javascript_shows_page_images(staff):
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "action": "preview"})
     assert response.status_code == 200
     src = re.search(r'<img src="([^"]+preview-0\.png[^"]*)"', response.get_data(as_text=True)).group(1)
-    image = client.get(src.replace("&amp;", "&"))
+    image = staff.get(src.replace("&amp;", "&"))
     assert image.status_code == 200 and image.mimetype == "image/png"
 
 
-def test_invalid_choices_answer_422_naming_the_field(client):
-    response = client.post("/leaflets/new", data={**_form(FLYER), "size": "A3", "action": "download"})
+def test_invalid_choices_answer_422_naming_the_field(staff):
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "size": "A3", "action": "download"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'data-field="size"' in html and "A5, A4, Letter" in html
-    response = client.post("/leaflets/new", data={**_form(FLYER), "qr_url": "ftp://x", "action": "download"})
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "qr_url": "ftp://x", "action": "download"})
     assert response.status_code == 422 and 'data-field="qr_url"' in response.get_data(as_text=True)
 
 
-def test_overflow_answers_422_with_the_message(client):
+def test_overflow_answers_422_with_the_message(staff):
     data = {**FLYER, "quotes": LONGEST, "headline": "Aleppo " * 20,
             "intro": "The siege of Aleppo, and what it means. " * 22, "call_to_action": "Come to the meeting. " * 19}
-    response = client.post("/leaflets/new", data={**_form(data), "action": "download"})
+    response = staff.post("/leaflets/new", data={**_form(data), "action": "download"})
     assert response.status_code == 422
     assert "does not fit the flyer on A5" in response.get_data(as_text=True)
-    json = client.get("/leaflets/preview.json", query_string=_form(data))
+    json = staff.get("/leaflets/preview.json", query_string=_form(data))
     assert json.status_code == 422 and "does not fit" in json.json["error"]
 
 
-def test_preview_json_png_and_pdf_with_etags(client):
+def test_preview_json_png_and_pdf_with_etags(staff):
     query = _form(FLYER)
-    answer = client.get("/leaflets/preview.json", query_string={**query, "w": 300})
+    answer = staff.get("/leaflets/preview.json", query_string={**query, "w": 300})
     assert answer.status_code == 200
     pages = answer.json["pages"]
     assert len(pages) == 1
-    png = client.get(pages[0])
+    png = staff.get(pages[0])
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert Image.open(io.BytesIO(png.data)).width == 300
     assert "no-cache" in png.headers["Cache-Control"]
-    again = client.get(pages[0], headers={"If-None-Match": png.headers["ETag"]})
+    again = staff.get(pages[0], headers={"If-None-Match": png.headers["ETag"]})
     assert again.status_code == 304 and not again.data
-    pdf = client.get(answer.json["pdf"])
+    pdf = staff.get(answer.json["pdf"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert client.get(answer.json["pdf"], headers={"If-None-Match": pdf.headers["ETag"]}).status_code == 304
-    errors = client.get("/leaflets/preview.json", query_string={**query, "design": "banner"})
+    assert staff.get(answer.json["pdf"], headers={"If-None-Match": pdf.headers["ETag"]}).status_code == 304
+    errors = staff.get("/leaflets/preview.json", query_string={**query, "design": "banner"})
     assert errors.status_code == 422 and "design" in errors.json["errors"]
 
 
 def test_save_as_pamphlet_then_reload_it(make_app, tmp_path):
     app = make_app(PAMPHLETS_DIR=str(tmp_path / "pamphlets"))
-    client = app.test_client()
-    response = client.post("/leaflets/new", data={**_form(FLYER), "name": "aleppo-flyer", "action": "save"})
+    staff = staff_client(app)
+    response = staff.post("/leaflets/new", data={**_form(FLYER), "name": "aleppo-flyer", "action": "save"})
     assert response.status_code == 302
     saved = (tmp_path / "pamphlets" / "aleppo-flyer.yaml").read_text(encoding="utf-8")
     assert "design: flyer" in saved and "open-air-prison" in saved and "kind: leaflet" in saved
-    again = client.post("/leaflets/new", data={**_form(FLYER), "name": "aleppo-flyer", "action": "save"})
+    again = staff.post("/leaflets/new", data={**_form(FLYER), "name": "aleppo-flyer", "action": "save"})
     assert again.status_code == 422 and 'data-field="name"' in again.get_data(as_text=True)
-    bad = client.post("/leaflets/new", data={**_form(FLYER), "name": "../evil", "action": "save"})
+    bad = staff.post("/leaflets/new", data={**_form(FLYER), "name": "../evil", "action": "save"})
     assert bad.status_code == 422 and not (tmp_path / "evil.yaml").exists()
-    page = client.get("/leaflets/new?pamphlet=aleppo-flyer").get_data(as_text=True)
+    page = staff.get("/leaflets/new?pamphlet=aleppo-flyer").get_data(as_text=True)
     assert 'value="Aleppo under siege"' in page
 
 
 @pytest.mark.db
-def test_qr_code_can_point_to_a_study_group_signup_page(gapp, gclient):
+def test_qr_code_can_point_to_a_study_group_signup_page(gapp, gstaff):
     from groups_support import add_group, add_organizer
 
     key = add_group(gapp, add_organizer(gapp), title="Reading Burning Country")
-    page = gclient.get("/leaflets/new").get_data(as_text=True)
+    page = gstaff.get("/leaflets/new").get_data(as_text=True)
     assert f'value="{key}"' in page and "Reading Burning Country" in page
     form = {**_form(FLYER), "qr_url": "", "qr_group": key, "name": "aleppo-leaflet", "action": "download"}
-    response = gclient.post("/leaflets/new", data=form)
+    response = gstaff.post("/leaflets/new", data=form)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     url = f"http://handbill.test/groups/{key}?src=aleppo-leaflet"
     assert _qr_texts(response.data) == [url]
-    both = gclient.post("/leaflets/new", data={**form, "qr_url": "https://example.org/x"})
+    both = gstaff.post("/leaflets/new", data={**form, "qr_url": "https://example.org/x"})
     assert both.status_code == 422 and 'data-field="qr_group"' in both.get_data(as_text=True)

@@ -124,8 +124,8 @@ def test_a_changed_source_text_is_refused(app, runner, tmp_path):
     assert "a different text is already stored" in result.output
 
 
-def test_local_edits_survive_a_reload(app, client, runner):
-    response = client.post("/quotes/open-air-prison/edit", data={
+def test_local_edits_survive_a_reload(app, staff, runner):
+    response = staff.post("/quotes/open-air-prison/edit", data={
         "id": "open-air-prison", "source": "al-shami-2016", "speaker": "Leila al-Shami",
         "text": "So they are effectively in an open-air prison.", "themes": ["aleppo-siege", "russias-war"],
         "context": "Our own note."})

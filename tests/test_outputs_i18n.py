@@ -167,13 +167,13 @@ def test_bilingual_needs_a_translation_language(app):
     assert caught.value.field == "quotations"
 
 
-def test_leaflet_builder_answers_422_naming_the_quotation(client):
+def test_leaflet_builder_answers_422_naming_the_quotation(staff):
     form = {"design": "flyer", "size": "A5", "orientation": "portrait", "quotes": ["open-air-prison"],
             "lang": "ar", "quotations": "translated", "action": "preview"}
-    response = client.post("/leaflets/new", data=form)
+    response = staff.post("/leaflets/new", data=form)
     assert response.status_code == 422
     assert "open-air-prison" in response.get_data(as_text=True)
-    response = client.post("/leaflets/new", data={**form, "drafts": "y"})
+    response = staff.post("/leaflets/new", data={**form, "drafts": "y"})
     assert response.status_code == 200
 
 
@@ -193,13 +193,13 @@ def test_card_prints_the_translation_with_credit(app, lang):
     assert translated in data.alt
 
 
-def test_card_draft_gating_over_http(client, app):
-    assert client.get("/quotes/open-air-prison/card.png?lang=ar").status_code == 422
-    response = client.get("/quotes/open-air-prison/card.png?lang=ar")
+def test_card_draft_gating_over_http(staff, app):
+    assert staff.get("/quotes/open-air-prison/card.png?lang=ar").status_code == 422
+    response = staff.get("/quotes/open-air-prison/card.png?lang=ar")
     assert "open-air-prison" in response.get_data(as_text=True)
-    assert client.get("/quotes/open-air-prison/card.png?lang=de").status_code == 400
-    assert client.get("/quotes/open-air-prison/card.png?bilingual=1").status_code == 400
-    response = client.get("/quotes/open-air-prison/card.png?lang=ar&drafts=1&format=og")
+    assert staff.get("/quotes/open-air-prison/card.png?lang=de").status_code == 400
+    assert staff.get("/quotes/open-air-prison/card.png?bilingual=1").status_code == 400
+    response = staff.get("/quotes/open-air-prison/card.png?lang=ar&drafts=1&format=og")
     assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
     with app.app_context():
         data = cards.card_quote(quotes.get_verified("open-air-prison"), lang="ar", drafts=True)

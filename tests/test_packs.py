@@ -18,6 +18,7 @@ from campaign import create_app, packs
 from campaign.db import db
 from campaign.models import Question
 from campaign.pamphlets import PamphletError
+from conftest import staff_client
 
 ROOT = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4
@@ -525,8 +526,8 @@ def only_theme(fields, index: int) -> list[tuple[str, str]]:
     return [(k, v) for k, v in fields if not (k.endswith("-include") and k != f"sections-{index}-include")]
 
 
-def test_builder_page_offers_every_theme(client):
-    response = client.get("/packs/new")
+def test_builder_page_offers_every_theme(staff):
+    response = staff.get("/packs/new")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count('class="theme-entry') == 10
@@ -534,99 +535,99 @@ def test_builder_page_offers_every_theme(client):
     assert "<script>" not in html and "style=" not in html
 
 
-def test_builder_downloads_a_pdf_and_a_booklet(client):
-    fields = only_theme(builder_form(client), 0)
-    response = client.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
+def test_builder_downloads_a_pdf_and_a_booklet(staff):
+    fields = only_theme(builder_form(staff), 0)
+    response = staff.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     n = len(PdfReader(BytesIO(response.data)).pages)
     fields = [(k, v) for k, v in fields if k != "imposition"] + [("imposition", "booklet")]
-    booklet = client.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
+    booklet = staff.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
     assert booklet.status_code == 200 and booklet.headers["Content-Disposition"].endswith('-booklet.pdf"')
     assert len(PdfReader(BytesIO(booklet.data)).pages) == math.ceil(n / 4) * 2
 
 
-def test_builder_preview_thumbnails(client):
-    fields = only_theme(builder_form(client), 1)
-    response = client.post("/packs/preview", data=MultiDict(fields))
+def test_builder_preview_thumbnails(staff):
+    fields = only_theme(builder_form(staff), 1)
+    response = staff.post("/packs/preview", data=MultiDict(fields))
     assert response.status_code == 200
     assert response.json["count"] >= 5
     assert len(response.json["pages"]) == 4 and response.json["pages"][0].startswith("data:image/png;base64,")
-    page = client.post("/packs/new", data=MultiDict(fields + [("action", "preview")]))
+    page = staff.post("/packs/new", data=MultiDict(fields + [("action", "preview")]))
     assert page.status_code == 200 and page.get_data(as_text=True).count('<img src="data:image/png;base64,') == 4
 
 
-def test_builder_follows_the_chosen_order(client):
-    fields = [(k, v) for k, v in builder_form(client) if not k.endswith("-order")]
+def test_builder_follows_the_chosen_order(staff):
+    fields = [(k, v) for k, v in builder_form(staff) if not k.endswith("-order")]
     fields = [(k, v) for k, v in fields if not k.endswith("-include") or k in ("sections-0-include", "sections-1-include")]
     fields += [("sections-0-order", "2"), ("sections-1-order", "1"), ("action", "download")]
-    pdf = client.post("/packs/new", data=MultiDict(fields)).data
+    pdf = staff.post("/packs/new", data=MultiDict(fields)).data
     toc = contents(pdf)
     assert toc["Russia's war"] < toc["Aleppo under siege"]
 
 
-def test_builder_zero_quotes_is_a_422_naming_the_theme(client):
-    fields = [(k, v) for k, v in only_theme(builder_form(client), 0) if k != "sections-0-quotes"]
-    response = client.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
+def test_builder_zero_quotes_is_a_422_naming_the_theme(staff):
+    fields = [(k, v) for k, v in only_theme(builder_form(staff), 0) if k != "sections-0-quotes"]
+    response = staff.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
     assert response.status_code == 422
     assert "Choose at least one excerpt for this theme." in response.get_data(as_text=True)
-    preview = client.post("/packs/preview", data=MultiDict(fields))
+    preview = staff.post("/packs/preview", data=MultiDict(fields))
     assert preview.status_code == 422 and any("Aleppo under siege" in e for e in preview.json["errors"])
 
 
-def test_builder_unknown_theme_is_a_422(client):
-    fields = [(k, "no-such-theme" if k == "sections-0-theme" else v) for k, v in only_theme(builder_form(client), 0)]
-    response = client.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
+def test_builder_unknown_theme_is_a_422(staff):
+    fields = [(k, "no-such-theme" if k == "sections-0-theme" else v) for k, v in only_theme(builder_form(staff), 0)]
+    response = staff.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
     assert response.status_code == 422
     assert "unknown theme &#39;no-such-theme&#39;" in response.get_data(as_text=True)
 
 
-def test_builder_zine_needs_a6(client):
-    fields = [(k, v) for k, v in only_theme(builder_form(client), 0) if k != "imposition"]
-    response = client.post("/packs/new", data=MultiDict(fields + [("imposition", "zine"), ("action", "download")]))
+def test_builder_zine_needs_a6(staff):
+    fields = [(k, v) for k, v in only_theme(builder_form(staff), 0) if k != "imposition"]
+    response = staff.post("/packs/new", data=MultiDict(fields + [("imposition", "zine"), ("action", "download")]))
     assert response.status_code == 422 and "A pocket zine needs A6 pages" in response.get_data(as_text=True)
 
 
 def test_save_as_pamphlet_and_reopen(make_app, tmp_path):
     folder = tmp_path / "pamphlets"
-    client = make_app(PAMPHLETS_DIR=str(folder)).test_client()
-    nameless = only_theme(builder_form(client), 6)
-    response = client.post("/packs/new", data=MultiDict(nameless + [("action", "save")]))
+    staff = staff_client(make_app(PAMPHLETS_DIR=str(folder)))
+    nameless = only_theme(builder_form(staff), 6)
+    response = staff.post("/packs/new", data=MultiDict(nameless + [("action", "save")]))
     assert response.status_code == 422 and "Give the pamphlet a name" in response.get_data(as_text=True)
     assert not list(folder.glob("*.yaml")) if folder.exists() else True
-    fields = only_theme(builder_form(client, name="kurds-pack"), 6)
-    response = client.post("/packs/new", data=MultiDict(fields + [("action", "save")]))
+    fields = only_theme(builder_form(staff, name="kurds-pack"), 6)
+    response = staff.post("/packs/new", data=MultiDict(fields + [("action", "save")]))
     assert response.status_code == 302 and "from=kurds-pack" in response.headers["Location"]
     data = yaml.safe_load((folder / "kurds-pack.yaml").read_text(encoding="utf-8"))
     assert data["kind"] == "reading-pack" and [s["theme"] for s in data["sections"]] == ["kurds-rojava"]
     before = (folder / "kurds-pack.yaml").read_bytes()
-    again = client.post("/packs/new", data=MultiDict(only_theme(builder_form(client, name="kurds-pack"), 0)
+    again = staff.post("/packs/new", data=MultiDict(only_theme(builder_form(staff, name="kurds-pack"), 0)
                                                     + [("action", "save")]))
     assert again.status_code == 409 and "exists" in again.get_data(as_text=True)
     assert (folder / "kurds-pack.yaml").read_bytes() == before
-    reopened = client.get("/packs/new?from=kurds-pack").get_data(as_text=True)
+    reopened = staff.get("/packs/new?from=kurds-pack").get_data(as_text=True)
     assert re.search(r'name="sections-6-include" type="checkbox" value="y" checked|checked[^>]*name="sections-6-include"',
                      reopened) or 'id="sections-6-include" name="sections-6-include" type="checkbox" value="y" checked' in reopened
-    assert client.get("/packs/new?from=no-such-pack").status_code == 404
+    assert staff.get("/packs/new?from=no-such-pack").status_code == 404
 
 
 def test_reopening_an_invalid_pamphlet_is_a_422(make_app, tmp_path):
     folder = tmp_path / "pamphlets"
     write_pamphlet(folder, "broken", {"kind": "reading-pack", "title": "B", "sections": [{"theme": "nope"}]})
-    response = make_app(PAMPHLETS_DIR=str(folder)).test_client().get("/packs/new?from=broken")
+    response = staff_client(make_app(PAMPHLETS_DIR=str(folder))).get("/packs/new?from=broken")
     assert response.status_code == 422 and "sections[0].theme" in response.get_data(as_text=True)
 
 
 # -- the question editor ----------------------------------------------------------------------
 
 @pytest.mark.db
-def test_editing_a_question_makes_it_a_draft_until_reviewed(app, client):
+def test_editing_a_question_makes_it_a_draft_until_reviewed(app, staff):
     with app.app_context():
         question = db.session.scalars(db.select(Question).where(Question.theme_id == "kurds-rojava")
                                       .order_by(Question.position)).first()
         qid, text = question.id, question.text
-    assert client.get("/packs/questions").status_code == 200
-    response = client.post(f"/packs/questions/{qid}/edit", data={"theme": "kurds-rojava", "text": text + " Why?"})
+    assert staff.get("/packs/questions").status_code == 200
+    response = staff.post(f"/packs/questions/{qid}/edit", data={"theme": "kurds-rojava", "text": text + " Why?"})
     assert response.status_code == 302
     with app.app_context():
         question = db.session.get(Question, qid)
@@ -636,8 +637,8 @@ def test_editing_a_question_makes_it_a_draft_until_reviewed(app, client):
         assert text + " Why?" not in printed and len(printed) == 4  # drafts are left out
         with pytest.raises(PamphletError, match="drafts awaiting review"):
             packs.validate({"title": "t", "sections": [{"theme": "kurds-rojava", "questions": [1, 2, 3]}]})
-    assert "Mark reviewed" in client.get("/packs/questions").get_data(as_text=True)
-    assert client.post(f"/packs/questions/{qid}/review").status_code == 302
+    assert "Mark reviewed" in staff.get("/packs/questions").get_data(as_text=True)
+    assert staff.post(f"/packs/questions/{qid}/review").status_code == 302
     with app.app_context():
         assert db.session.get(Question, qid).status == "reviewed"
         context = packs.gather(packs.validate({"title": "t", "sections": ["kurds-rojava"]}))
@@ -645,24 +646,24 @@ def test_editing_a_question_makes_it_a_draft_until_reviewed(app, client):
 
 
 @pytest.mark.db
-def test_too_few_reviewed_questions_is_a_clear_error(app, client):
+def test_too_few_reviewed_questions_is_a_clear_error(app, staff):
     with app.app_context():
         ids = list(db.session.scalars(db.select(Question.id).where(Question.theme_id == "kurds-rojava")))
     for qid in ids[:3]:
-        client.post(f"/packs/questions/{qid}/edit", data={"theme": "kurds-rojava", "text": "A changed question?"})
+        staff.post(f"/packs/questions/{qid}/edit", data={"theme": "kurds-rojava", "text": "A changed question?"})
     with app.app_context(), pytest.raises(PamphletError) as info:
         packs.validate({"title": "t", "sections": ["kurds-rojava"]})
     assert info.value.field == "sections[0].questions" and "only 2 reviewed" in info.value.message
 
 
 @pytest.mark.db
-def test_new_question_starts_as_draft(app, client):
-    response = client.post("/packs/questions/new", data={"theme": "russian-left", "text": "What would you ask Matveev?"})
+def test_new_question_starts_as_draft(app, staff):
+    response = staff.post("/packs/questions/new", data={"theme": "russian-left", "text": "What would you ask Matveev?"})
     assert response.status_code == 302
     with app.app_context():
         question = db.session.scalars(db.select(Question).where(Question.text == "What would you ask Matveev?")).one()
         assert (question.theme_id, question.status, question.edited) == ("russian-left", "draft", True)
-    bad = client.post("/packs/questions/new", data={"theme": "nope", "text": "Too short"})
+    bad = staff.post("/packs/questions/new", data={"theme": "nope", "text": "Too short"})
     assert bad.status_code == 422
 
 

@@ -95,15 +95,15 @@ NEW = {"id": "no-water", "source": "al-shami-2016", "speaker": "Leila al-Shami",
        "context": "East Aleppo, November 2016."}
 
 
-def test_create_a_verbatim_quote(app, client):
-    response = client.post("/quotes/new", data=NEW)
+def test_create_a_verbatim_quote(app, staff):
+    response = staff.post("/quotes/new", data=NEW)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/quotes/no-water")
     with app.app_context():
         quote = db.session.get(Quote, "no-water")
         assert quote.anchor == "p2" and quote.speaker == "Leila al-Shami"
         assert quote.source.text[quote.start:quote.end] == "Fuels are running out, there is no water."
-    assert "no-water" in quote_ids(client.get("/quotes/?q=fuels").data)
+    assert "no-water" in quote_ids(staff.get("/quotes/?q=fuels").data)
 
 
 @pytest.mark.parametrize("change,field,message", [
@@ -115,8 +115,8 @@ def test_create_a_verbatim_quote(app, client):
     ({"themes": []}, "themes", "one to three"),
     ({"themes": ["aleppo-siege", "russias-war", "revolution", "kurds-rojava"]}, "themes", "one to three"),
 ])
-def test_create_rejects_with_a_message_on_the_field(app, client, change, field, message):
-    response = client.post("/quotes/new", data={**NEW, **change})
+def test_create_rejects_with_a_message_on_the_field(app, staff, change, field, message):
+    response = staff.post("/quotes/new", data={**NEW, **change})
     assert response.status_code == 422
     html = response.data.decode()
     errors = re.findall(r'<p class="error" role="alert" data-field="(\w+)">(.*?)</p>', html, re.S)
@@ -131,10 +131,10 @@ def HTMLUnescape(text):
     return html.unescape(text)
 
 
-def test_edit_that_breaks_fidelity_keeps_the_stored_quote(app, client):
+def test_edit_that_breaks_fidelity_keeps_the_stored_quote(app, staff):
     with app.app_context():
         before = db.session.get(Quote, "open-air-prison").as_dict()
-    response = client.post("/quotes/open-air-prison/edit", data={
+    response = staff.post("/quotes/open-air-prison/edit", data={
         "id": "open-air-prison", "source": "al-shami-2016", "speaker": "Leila al-Shami",
         "text": "So they are effectively in a prison.", "themes": ["aleppo-siege"], "context": "x"})
     assert response.status_code == 422
@@ -143,10 +143,10 @@ def test_edit_that_breaks_fidelity_keeps_the_stored_quote(app, client):
         assert db.session.get(Quote, "open-air-prison").as_dict() == before
 
 
-def test_edit_prefills_and_saves(app, client):
-    page = client.get("/quotes/open-air-prison/edit")
+def test_edit_prefills_and_saves(app, staff):
+    page = staff.get("/quotes/open-air-prison/edit")
     assert page.status_code == 200 and b"open-air prison" in page.data
-    response = client.post("/quotes/open-air-prison/edit", data={
+    response = staff.post("/quotes/open-air-prison/edit", data={
         "id": "open-air-prison", "source": "al-shami-2016", "speaker": "Leila al-Shami",
         "text": "So they are effectively in an open-air prison. They are being subjected to extremely heavy "
                 "bombardments and airstrikes.", "themes": ["aleppo-siege"], "context": "Longer."})
@@ -154,11 +154,11 @@ def test_edit_prefills_and_saves(app, client):
     with app.app_context():
         quote = db.session.get(Quote, "open-air-prison")
         assert quote.text.endswith("airstrikes.") and quote.edited
-    assert client.get("/quotes/nope/edit").status_code == 404
+    assert staff.get("/quotes/nope/edit").status_code == 404
 
 
-def test_reader_selection_prefills_the_new_quote_form(client):
-    response = client.get("/quotes/new", query_string={
+def test_reader_selection_prefills_the_new_quote_form(staff):
+    response = staff.get("/quotes/new", query_string={
         "source": "al-shami-2016", "speaker": "Leila al-Shami", "text": "Gas has been fired at people."})
     html = response.data.decode()
     assert "Gas has been fired at people." in html
@@ -185,8 +185,8 @@ class _Refs(HTMLParser):
 
 @pytest.mark.parametrize("path", ["/", "/quotes/", "/quotes/open-air-prison", "/sources/al-shami-2016",
                                   "/quotes/new", "/sources/import"])
-def test_pages_reference_only_their_own_assets(client, path):
-    response = client.get(path)
+def test_pages_reference_only_their_own_assets(staff, path):
+    response = staff.get(path)
     assert response.status_code == 200
     parser = _Refs()
     parser.feed(response.data.decode())

@@ -83,9 +83,9 @@ def form(text: str, **fields):
     return data
 
 
-def test_upload_form(app, client):
-    assert client.get("/sources/import").status_code == 200
-    response = client.post("/sources/import", data=form(GOOD), content_type="multipart/form-data")
+def test_upload_form(app, staff):
+    assert staff.get("/sources/import").status_code == 200
+    response = staff.post("/sources/import", data=form(GOOD), content_type="multipart/form-data")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/sources/idlib-talk")
 
@@ -96,9 +96,9 @@ def test_upload_form(app, client):
     (GOOD, {"speakers": "nonsense"}, "line 1: write"),
     (GOOD, {"slug": "Bad Slug"}, "Lower-case letters"),
 ])
-def test_upload_errors_name_the_line_or_field(app, client, text, fields, message):
+def test_upload_errors_name_the_line_or_field(app, staff, text, fields, message):
     before = count_sources(app)
-    response = client.post("/sources/import", data=form(text, **fields), content_type="multipart/form-data")
+    response = staff.post("/sources/import", data=form(text, **fields), content_type="multipart/form-data")
     assert response.status_code == 422
     assert message in response.data.decode().replace("&#39;", "'")
     assert count_sources(app) == before

@@ -248,41 +248,41 @@ def test_export_leaves_out_stale_translations(app, client):
 # -- the translator's page ---------------------------------------------------------------------
 
 @pytest.mark.db
-def test_index_lists_every_quote_with_its_status_per_language(app, client):
+def test_index_lists_every_quote_with_its_status_per_language(app, staff):
     _review(app, "open-air-prison", "ru")
-    page = client.get("/translations/").get_data(as_text=True)
+    page = staff.get("/translations/").get_data(as_text=True)
     assert page.count('data-lang="ru"') == page.count('data-lang="ar"') == 54
     row = page.split('id="t-open-air-prison"')[1].split("</tr>")[0]
     assert 'data-lang="ru" data-status="reviewed"' in re.sub(r"\s+", " ", row)
     assert 'data-lang="ar" data-status="draft"' in re.sub(r"\s+", " ", row)
-    assert 'href="/translations/"' in client.get("/").get_data(as_text=True)  # in the navigation
+    assert 'href="/translations/"' in staff.get("/").get_data(as_text=True)  # in the navigation
 
 
 @pytest.mark.db
-def test_side_by_side_page_marks_each_text_with_its_language_and_direction(client):
-    page = client.get("/translations/open-air-prison/ar").get_data(as_text=True)
+def test_side_by_side_page_marks_each_text_with_its_language_and_direction(staff):
+    page = staff.get("/translations/open-air-prison/ar").get_data(as_text=True)
     assert re.search(r'<figure class="quote original" lang="en" dir="ltr">', page)
     textarea = re.search(r"<textarea[^>]*>", page).group(0)
     assert 'lang="ar"' in textarea and 'dir="rtl"' in textarea
     assert "فهم إذن فعلياً" in page
     assert "machine draft — awaiting review" in page
-    ru = client.get("/translations/open-air-prison/ru").get_data(as_text=True)
+    ru = staff.get("/translations/open-air-prison/ru").get_data(as_text=True)
     textarea = re.search(r"<textarea[^>]*>", ru).group(0)
     assert 'lang="ru"' in textarea and 'dir="ltr"' in textarea
-    assert client.get("/translations/open-air-prison/de").status_code == 404
-    assert client.get("/translations/no-such-quote/ru").status_code == 404
+    assert staff.get("/translations/open-air-prison/de").status_code == 404
+    assert staff.get("/translations/no-such-quote/ru").status_code == 404
 
 
 @pytest.mark.db
-def test_edit_errors_name_the_field_and_store_nothing(app, client):
+def test_edit_errors_name_the_field_and_store_nothing(app, staff):
     url = "/translations/open-air-prison/ru"
-    response = client.post(url, data={"text": "Новый текст", "translator": "Анна", "reviewed": "y", "reviewer": ""})
+    response = staff.post(url, data={"text": "Новый текст", "translator": "Анна", "reviewed": "y", "reviewer": ""})
     assert response.status_code == 422
     assert 'data-field="reviewer"' in response.get_data(as_text=True)
-    response = client.post(url, data={"text": "", "translator": "Анна"})
+    response = staff.post(url, data={"text": "", "translator": "Анна"})
     assert response.status_code == 422
     assert 'data-field="text"' in response.get_data(as_text=True)
-    response = client.post(url, data={"text": "Новый текст", "translator": ""})
+    response = staff.post(url, data={"text": "Новый текст", "translator": ""})
     assert response.status_code == 422 and 'data-field="translator"' in response.get_data(as_text=True)
     with app.app_context():
         stored = translations.get("open-air-prison", "ru")
@@ -290,38 +290,38 @@ def test_edit_errors_name_the_field_and_store_nothing(app, client):
 
 
 @pytest.mark.db
-def test_edit_saves_a_draft_unless_marked_reviewed_by_a_named_reviewer(app, client):
+def test_edit_saves_a_draft_unless_marked_reviewed_by_a_named_reviewer(app, staff):
     url = "/translations/open-air-prison/ru"
-    response = client.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
+    response = staff.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
                                       "translated_on": "2026-11-20"})
     assert response.status_code == 302
     with app.app_context():
         stored = translations.get("open-air-prison", "ru")
         assert (stored.status, stored.edited, stored.translator) == ("draft", True, "Анна")
         assert stored.translated_on.isoformat() == "2026-11-20"
-    response = client.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
+    response = staff.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
                                       "reviewed": "y", "reviewer": "Олег"})
     assert response.status_code == 302
     with app.app_context():
         stored = translations.get("open-air-prison", "ru")
         assert (stored.status, stored.reviewer) == ("reviewed", "Олег")
     # editing again without the box puts it back to draft: changed words need a new review
-    client.post(url, data={"text": "Они фактически в тюрьме под открытым небом.", "translator": "Анна"})
+    staff.post(url, data={"text": "Они фактически в тюрьме под открытым небом.", "translator": "Анна"})
     with app.app_context():
         assert translations.get("open-air-prison", "ru").status == "draft"
 
 
 @pytest.mark.db
-def test_mark_reviewed_button(app, client):
+def test_mark_reviewed_button(app, staff):
     url = "/translations/morally-obscene/ar/review"
-    response = client.post(url, data={"review-reviewer": ""})
+    response = staff.post(url, data={"review-reviewer": ""})
     assert response.status_code == 422 and 'data-field="review-reviewer"' in response.get_data(as_text=True)
-    response = client.post(url, data={"review-reviewer": "Reem Haddad"})
+    response = staff.post(url, data={"review-reviewer": "Reem Haddad"})
     assert response.status_code == 302
     with app.app_context():
         stored = translations.get("morally-obscene", "ar")
         assert (stored.status, stored.reviewer, stored.edited) == ("reviewed", "Reem Haddad", True)
-    page = client.get("/translations/morally-obscene/ar").get_data(as_text=True)
+    page = staff.get("/translations/morally-obscene/ar").get_data(as_text=True)
     assert "machine translation, reviewed by Reem Haddad" in page
 
 

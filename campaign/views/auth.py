@@ -1,13 +1,13 @@
-"""Organizer login and logout."""
+"""Login and logout."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .. import accounts
+from .. import accounts, authz
 from ..db import db
 from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
@@ -15,7 +15,7 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(Form):
-    """Email and password of an organizer."""
+    """Email and password of an account."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
@@ -30,6 +30,7 @@ def _next_url() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@authz.public
 @no_store
 def login():
     """The login form; throttled per (account, client) and per client."""
@@ -46,18 +47,18 @@ def login():
             result = accounts.authenticate(form.email.data, form.password.data)
             if result.throttled:
                 return render_template("auth/login.html", form=form, throttled=True), 429
-            if result.organizer is None:
+            if result.user is None:
                 db.session.commit()
                 form.password.errors = [_("The email or the password is not right.")]
                 return render_template("auth/login.html", form=form), 401
-            accounts.start_session(result.organizer)
+            accounts.start_session(result.user)
             return redirect(_next_url())
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
-@login_required
+@authz.signed_in
 def logout():
     """End the session here and on the server."""
     form = ActionForm()

@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import cards, quotes, translations
+from .. import authz, cards, quotes, translations
 from ..db import db
 from ..models import Quote
 
@@ -84,6 +84,7 @@ def quote_cards(quote, palette: str | None = None, mark: str | None = None) -> d
 
 
 @bp.get("/cards/palettes.css")
+@authz.public
 def palettes_css():
     """Swatch colours for the palette pickers, from the same data the cards use (no inline styles: CSP)."""
     rules = [f".palette-{p.name} {{ background: {p.background}; color: {p.text}; "
@@ -108,6 +109,7 @@ def _language(args) -> tuple[str | None, bool, bool]:
 
 
 @bp.get("/quotes/<quote_id>/card.png")
+@authz.public(note="library cards; a custom mark or draft translations need a role")
 def card_png(quote_id):
     """One quote card as PNG: re-verified quote, cached bytes, ETag and long Cache-Control.
 
@@ -116,6 +118,9 @@ def card_png(quote_id):
     """
     fmt, palette, mark = _params(request.args)
     lang, drafts, bilingual = _language(request.args)
+    if drafts or mark != " ".join(default_mark().split())[:cards.MARK_MAX]:
+        # A card of anyone's own words or of an unreviewed translation is a custom render, not the library's.
+        authz.require("organizer", "editor", "translator")
     quote = quotes.get_verified(quote_id) or abort(404)
     try:
         data = cards.card_quote(quote, _card_gettext(lang), lang=lang, drafts=drafts, bilingual=bilingual)
@@ -240,6 +245,7 @@ def _batch(form, chosen) -> list[dict]:
 
 
 @bp.get("/cards")
+@authz.requires("organizer")
 def index():
     """Pick a theme or quotations, formats and a palette; preview the cards as thumbnails."""
     form, chosen = _batch_form()
@@ -250,6 +256,7 @@ def index():
 
 
 @bp.get("/cards/cards.zip")
+@authz.requires("organizer")
 def download():
     """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``."""
     form, chosen = _batch_form()

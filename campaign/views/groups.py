@@ -10,12 +10,12 @@ from zoneinfo import available_timezones
 import yaml
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import groups, messages, privacy, ratelimit
+from .. import authz, groups, messages, privacy, ratelimit
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
@@ -196,12 +196,14 @@ def _retention(group) -> datetime | None:
 # -- public pages -------------------------------------------------------------------------------
 
 @bp.get("/")
+@authz.public
 def index():
     """Publicly listed groups with the seats they have left."""
     return render_template("groups/index.html", listed=groups.listed_groups())
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
+@authz.public
 def show(key):
     """A group's page: what, when, where, seats left, and the signup form."""
     if request.method == "POST":
@@ -266,6 +268,7 @@ def _ics(group, url: str) -> Response:
 
 
 @bp.get("/<key>/calendar.ics")
+@authz.public
 def calendar(key):
     """The group's meetings for a calendar app."""
     group = _public(key)
@@ -280,6 +283,7 @@ def _signup_for(token: str):
 
 
 @bp.get("/manage/<token>")
+@authz.public(note="the holder of the secret link")
 @no_store
 def manage(token):
     """What we hold about the person, with buttons to cancel or delete it."""
@@ -299,6 +303,7 @@ def manage(token):
 
 
 @bp.post("/manage/<token>/cancel")
+@authz.public(note="the holder of the secret link")
 def manage_cancel(token):
     """Give up the place: contact details are erased now, the seat goes to the next person waiting."""
     signup = _signup_for(token)
@@ -309,6 +314,7 @@ def manage_cancel(token):
 
 
 @bp.post("/manage/<token>/delete")
+@authz.public(note="the holder of the secret link")
 @no_store
 def manage_delete(token):
     """Delete everything held about this signup, now."""
@@ -320,6 +326,7 @@ def manage_delete(token):
 
 
 @bp.get("/manage/<token>/calendar.ics")
+@authz.public(note="the holder of the secret link")
 def manage_calendar(token):
     """The calendar file, from the manage page."""
     signup = _signup_for(token)
@@ -329,7 +336,7 @@ def manage_calendar(token):
 # -- organizers ---------------------------------------------------------------------------------
 
 @bp.get("/mine")
-@login_required
+@authz.requires("organizer")
 def mine():
     """The groups this organizer manages (every group for an admin)."""
     mine = groups.visible_to(current_user)
@@ -338,7 +345,7 @@ def mine():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@authz.requires("organizer")
 def new():
     """Open a new group."""
     form = GroupForm()
@@ -358,7 +365,7 @@ def new():
 
 
 @bp.route("/<key>/edit", methods=["GET", "POST"])
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 def edit(key):
     """Change a group; participants are told when the schedule, place or title changes."""
     group = _managed(key)
@@ -385,7 +392,7 @@ def edit(key):
 
 
 @bp.post("/<key>/delete")
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 def delete(key):
     """Delete a group with all its signups."""
     group = _managed(key)
@@ -397,7 +404,7 @@ def delete(key):
 
 
 @bp.get("/<key>/roster")
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 @no_store
 def roster(key):
     """Confirmed and waitlisted people with their contact details (decrypted only here)."""
@@ -419,7 +426,7 @@ def _roster_signup(group, signup_id: int):
 
 
 @bp.post("/<key>/roster/<int:signup_id>/move")
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 def roster_move(key, signup_id):
     """Move someone between the confirmed list and the waitlist."""
     group = _managed(key)
@@ -438,7 +445,7 @@ def roster_move(key, signup_id):
 
 
 @bp.post("/<key>/roster/<int:signup_id>/remove")
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 def roster_remove(key, signup_id):
     """Remove someone and their data; the next person waiting gets the seat."""
     group = _managed(key)
@@ -450,7 +457,7 @@ def roster_remove(key, signup_id):
 
 
 @bp.post("/<key>/roster.csv")
-@login_required
+@authz.requires("organizer", note="the group's owner or an admin")
 def roster_csv(key):
     """The roster as CSV, safe to open in a spreadsheet; the export itself is logged (not its data)."""
     group = _managed(key)

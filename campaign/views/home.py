@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from .. import authz
 from ..db import db
 from ..models import Quote, Source
 
@@ -9,6 +10,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@authz.public
 def index():
     """What Handbill is for, with the library at a glance."""
     featured = db.session.scalars(select(Quote).order_by(Quote.position).limit(3)).all()
@@ -18,6 +20,7 @@ def index():
 
 
 @bp.post("/language")
+@authz.public
 def language():
     """Remember the chosen interface language in a plain preference cookie."""
     lang = request.form.get("lang", "")

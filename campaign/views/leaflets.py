@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import leaflets, pamphlets, quotes, render, verbatim
+from .. import authz, leaflets, pamphlets, quotes, render, verbatim
 
 bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
 
@@ -215,6 +215,7 @@ def _page(form: LeafletForm, *, status: int = 200, rendered=None, spec=None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@authz.requires("organizer")
 def new():
     """The builder: choose, preview, download the PDF, or save it as a pamphlet file."""
     if request.method == "GET":
@@ -289,6 +290,7 @@ def _from_query():
 
 
 @bp.get("/preview.json")
+@authz.requires("organizer")
 def preview_json():
     """Preview for the script: PNG URLs of each page and the PDF link, or 422 with field errors."""
     form, spec = _from_query()
@@ -312,6 +314,7 @@ def _width() -> int:
 
 
 @bp.get("/preview-<int:page>.png")
+@authz.requires("organizer")
 def preview_png(page: int):
     """One page of the leaflet as a PNG thumbnail (cached, with an ETag)."""
     form, spec = _from_query()
@@ -336,6 +339,7 @@ def preview_png(page: int):
 
 
 @bp.get("/leaflet.pdf")
+@authz.requires("organizer")
 def pdf():
     """The PDF for a link (cached, with an ETag); ``download=1`` saves it as a file."""
     form, spec = _from_query()

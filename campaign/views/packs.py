@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import impose, packs, render
+from .. import authz, impose, packs, render
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -269,6 +269,7 @@ def _render_failed(form: PackForm, exc: Exception) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@authz.requires("organizer")
 def new():
     """Build a reading pack: choose themes, excerpts and questions; preview, download or save it."""
     library = packs.library_choices()
@@ -313,6 +314,7 @@ def new():
 
 
 @bp.post("/preview")
+@authz.requires("organizer")
 def preview():
     """The builder's live preview: thumbnails of the first pages as JSON (422 with messages on error)."""
     library = packs.library_choices()
@@ -362,12 +364,14 @@ def _theme_choices() -> list[SelectChoice]:
 
 
 @bp.get("/questions")
+@authz.public
 def questions():
     """Every theme's discussion questions with their review status."""
     return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm())
 
 
 @bp.route("/questions/new", methods=["GET", "POST"])
+@authz.requires("editor")
 def question_new():
     """Add a question to a theme; it starts as a draft until someone reviews it."""
     form = QuestionForm()
@@ -387,6 +391,7 @@ def question_new():
 
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@authz.requires("editor")
 def question_edit(question_id):
     """Edit a question's words or theme; a changed question goes back to draft."""
     question = db.session.get(Question, question_id) or abort(404)
@@ -408,6 +413,7 @@ def question_edit(question_id):
 
 
 @bp.post("/questions/<int:question_id>/review")
+@authz.requires("editor")
 def question_review(question_id):
     """Mark a question reviewed: from now on packs print it."""
     question = db.session.get(Question, question_id) or abort(404)

@@ -9,7 +9,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import quotes
+from .. import authz, quotes
 from ..db import db
 from ..models import Quote, Source
 
@@ -45,6 +45,7 @@ class QuoteForm(FlaskForm):
 
 
 @bp.get("/")
+@authz.public
 def index():
     """Search the library; filter by theme and speaker."""
     q = request.args.get("q", "").strip()[:200]
@@ -71,6 +72,7 @@ def _save(form: QuoteForm, existing: Quote | None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@authz.requires("editor")
 def new():
     """Create a quotation (the reader page pre-fills it from a text selection)."""
     form = QuoteForm()
@@ -89,6 +91,7 @@ def new():
 
 
 @bp.route("/<quote_id>/edit", methods=["GET", "POST"])
+@authz.requires("editor")
 def edit(quote_id):
     """Edit a quotation; the verbatim guard runs before anything is stored."""
     quote = db.session.get(Quote, quote_id) or abort(404)
@@ -108,6 +111,7 @@ def edit(quote_id):
 
 
 @bp.get("/<quote_id>")
+@authz.public
 def detail(quote_id):
     """A quotation's permalink: the words, the speaker, and the paragraph they stand in."""
     quote = quotes.get_verified(quote_id) or abort(404)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
-from .. import library, quotes, sources
+from .. import authz, library, quotes, sources
 from ..db import db
 from ..models import Quote, Source
 
@@ -44,6 +44,7 @@ class SourceImportForm(FlaskForm):
 
 
 @bp.get("/")
+@authz.public
 def index():
     """Every source in the library."""
     return render_template("sources/index.html",
@@ -51,6 +52,7 @@ def index():
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@authz.requires("editor")
 def import_source():
     """Upload a transcript; errors name the line or field and nothing stored is touched."""
     form = SourceImportForm()
@@ -86,6 +88,7 @@ def import_source():
 
 
 @bp.get("/<slug>")
+@authz.public
 def reader(slug):
     """The whole interview, readable, with anchored paragraphs and curated quotations highlighted."""
     source = db.session.scalar(select(Source).where(Source.slug == slug)) or abort(404)

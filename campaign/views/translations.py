@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import quotes, translations
+from .. import authz, quotes, translations
 from ..db import db
 from ..i18n import direction
 from ..models import Quote
@@ -41,13 +41,15 @@ class ReviewForm(FlaskForm):
 
 
 def _quote_and_lang(quote_id: str, lang: str) -> Quote:
-    """The verified original, or 404 for an unknown quotation or language."""
+    """The verified original, or 404 for an unknown quotation or language; 403 unless the account translates it."""
     if lang not in translations.LANGS:
         abort(404, _("Translations are kept in: %(langs)s.", langs=", ".join(translations.LANGS)))
+    authz.require(f"translator:{lang}")
     return quotes.get_verified(quote_id) or abort(404)
 
 
 @bp.get("/")
+@authz.requires("translator", "editor")
 def index():
     """Every quotation with the state of its translation in each language."""
     rows = []
@@ -72,6 +74,7 @@ def _page(quote: Quote, lang: str, form: TranslationForm, review_form: ReviewFor
 
 
 @bp.route("/<quote_id>/<lang>", methods=["GET", "POST"])
+@authz.requires("translator", note="of that language")
 def edit(quote_id, lang):
     """Original and translation side by side; saving stores a draft unless marked reviewed."""
     quote = _quote_and_lang(quote_id, lang)
@@ -98,6 +101,7 @@ def edit(quote_id, lang):
 
 
 @bp.post("/<quote_id>/<lang>/review")
+@authz.requires("translator", note="of that language, not the translator")
 def review(quote_id, lang):
     """Mark the stored translation reviewed by a named person."""
     quote = _quote_and_lang(quote_id, lang)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import db
+from ..db import db
 
 
 def utcnow() -> datetime:
