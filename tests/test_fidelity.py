@@ -64,11 +64,51 @@ def test_edit_cannot_cut_a_negation_out_of_a_stored_quotation(app, client):
         assert db.session.get(Quote, "putin-knew-trump-would-not-intervene").as_dict() == before
 
 
+def _omitted_view(page: str) -> str:
+    match = re.search(r'<details class="omitted-words" id="omitted"( open)?>(.*?)</details>', page, re.S)
+    assert match, "no omitted-words view"
+    return match.group(0)
+
+
+def test_a_replacement_is_accepted_and_shown_against_the_original_words(app, client):
+    response = client.post("/quotes/new", data={
+        **BASE, "text": "[Russia] is intervening to crush the democratic opposition to Assad and keep Assad in power."})
+    assert response.status_code == 302
+    with app.app_context():
+        quote = db.session.get(Quote, "test-quote")
+        assert quote.anchor == "p44"
+        assert quote.source.text[quote.start:quote.end].startswith("It is intervening to crush")
+    view = _omitted_view(client.get("/quotes/test-quote").get_data(as_text=True))
+    assert ('<span class="replaced"><ins>[Russia]</ins> <del class="omitted"><span class="visually-hidden">'
+            'in the source: </span>It</del></span> is intervening to crush') in view
+
+
 def test_the_sources_own_emphasis_may_be_quoted(client):
     response = client.post("/quotes/new", data={
         **BASE, "id": "nyt", "speaker": "Ilya Matveev",
         "text": "even mainstream Western media like the *New York Times* are right"})
     assert response.status_code == 302
+
+
+def test_show_omitted_words_without_script(client):
+    page = client.get("/quotes/a-third-option").get_data(as_text=True)
+    view = _omitted_view(page)
+    assert " open>" not in view.split("\n")[0]  # closed until asked for
+    assert "<summary>Show omitted words</summary>" in view
+    omitted = re.search(r'<span class="cut">\[…\] <del class="omitted"><span class="visually-hidden">left out: '
+                        r'</span>(.*?)</del></span>', view, re.S).group(1)
+    assert omitted.startswith("There is the White Helmet Civil Defense Force.")
+    assert omitted.endswith("activists who are struggling against Daesh occupation there.")
+    assert "functioning. <span class=\"cut\">" in view and "</del></span> These people and groups" in view
+    opened = _omitted_view(client.get("/quotes/a-third-option?omitted=1").get_data(as_text=True))
+    assert opened.startswith('<details class="omitted-words" id="omitted" open>')
+    assert "style=" not in page and "<script>" not in page
+    # an insertion is marked as ours and replaces nothing
+    inserted = _omitted_view(client.get("/quotes/crush-the-democratic-opposition").get_data(as_text=True))
+    assert ('It <ins class="inserted"><span class="visually-hidden">added: </span>[Russia]</ins> is intervening'
+            in inserted)
+    # a continuous quotation has nothing to show
+    assert 'class="omitted-words"' not in client.get("/quotes/open-air-prison").get_data(as_text=True)
 
 
 # -- stored anchors cannot lie ------------------------------------------------------------------
