@@ -79,7 +79,7 @@ def test_a_replacement_is_accepted_and_shown_against_the_original_words(app, cli
         assert quote.anchor == "p44"
         assert quote.source.text[quote.start:quote.end].startswith("It is intervening to crush")
     view = _omitted_view(client.get("/quotes/test-quote").get_data(as_text=True))
-    assert ('<span class="replaced"><ins>[Russia]</ins> <del class="omitted"><span class="visually-hidden">'
+    assert ('<span class="replaced"><ins>[Russia]</ins> <del class="omitted"><span class="visually-hidden" lang="en" dir="ltr">'
             'in the source: </span>It</del></span> is intervening to crush') in view
 
 
@@ -95,7 +95,7 @@ def test_show_omitted_words_without_script(client):
     view = _omitted_view(page)
     assert " open>" not in view.split("\n")[0]  # closed until asked for
     assert "<summary>Show omitted words</summary>" in view
-    omitted = re.search(r'<span class="cut">\[…\] <del class="omitted"><span class="visually-hidden">left out: '
+    omitted = re.search(r'<span class="cut">\[…\] <del class="omitted"><span class="visually-hidden" lang="en" dir="ltr">left out: '
                         r'</span>(.*?)</del></span>', view, re.S).group(1)
     assert omitted.startswith("There is the White Helmet Civil Defense Force.")
     assert omitted.endswith("activists who are struggling against Daesh occupation there.")
@@ -105,8 +105,15 @@ def test_show_omitted_words_without_script(client):
     assert "style=" not in page and "<script>" not in page
     # an insertion is marked as ours and replaces nothing
     inserted = _omitted_view(client.get("/quotes/crush-the-democratic-opposition").get_data(as_text=True))
-    assert ('It <ins class="inserted"><span class="visually-hidden">added: </span>[Russia]</ins> is intervening'
+    assert ('It <ins class="inserted"><span class="visually-hidden" lang="en" dir="ltr">added: </span>[Russia]</ins> is intervening'
             in inserted)
+    # in Arabic the labels are translated and marked as such; the quotation stays English, left to right
+    client.set_cookie("lang", "ar")
+    arabic = _omitted_view(client.get("/quotes/a-third-option").get_data(as_text=True))
+    assert "<summary>أظهر الكلمات المحذوفة</summary>" in arabic
+    assert '<span class="visually-hidden" lang="ar" dir="rtl">محذوف: </span>There is the White Helmet' in arabic
+    assert '<p class="explained" lang="en" dir="ltr">' in arabic
+    client.delete_cookie("lang")
     # a continuous quotation has nothing to show
     assert 'class="omitted-words"' not in client.get("/quotes/open-air-prison").get_data(as_text=True)
 
