@@ -1,26 +1,18 @@
 """The verbatim guard: a quotation must be word for word what its speaker said, and keep its sense.
 
-Allowed differences are typographic only: curly vs straight quotes and apostrophes, runs of white
-space, and leaving out the source's own ``*emphasis*`` markers. Everything else must match: words,
-punctuation inside the quote, and the speaker of the turn it comes from. An asterisk where the
-source has none is refused: that emphasis would be ours, not the speaker's.
+Allowed differences are typographic only: curly vs straight quotes and apostrophes, runs of white space,
+leaving out the source's own ``*emphasis*`` markers (an asterisk where the source has none is refused).
+Words, punctuation inside the quote and the speaker of the turn must match. Editorial marks:
 
-Editorial marks in a quotation:
-
-- ``[…]`` (or ``[...]``) is an elision; the words on either side must each start and end on a word
-  boundary of the source, in order, within one turn. The words it leaves out may not hold a negation
-  (not, n't, no, never, nothing, nobody, none, neither, nor, nowhere, without, cannot, hardly): a cut
-  must never reverse what was said. Nor may a quotation start just after a negation of its clause.
-- any other ``[text]`` is the source's own bracket, an insertion or a marked replacement:
-
-  - between two quoted words it stands for exactly the source words between them: none (an
-    insertion, ``he [Trump] obviously``) or one to four (a replacement, ``I think [Trump] is going``
-    for "he");
-  - at the start of the quotation, or just after ``[…]``, it stands for the source words before the
-    next quoted word back to the start of their clause, at most four (``[Russia] is intervening``
-    for "It is intervening"); none when the quoted words begin the clause;
-  - at the end (of the quotation, or before ``[…]``) it adds without replacing (``Raqqqa [sic]``).
-
+- ``[…]`` (or ``[...]``) is an elision; the words either side start and end on word boundaries of the
+  source, in order, within one turn. The words it leaves out may not hold a negation (not, n't, no, never,
+  nothing, nobody, none, neither, nor, nowhere, without, cannot, hardly), nor may a quotation start just
+  after a negation of its clause: a cut must never reverse what was said.
+- any other ``[text]`` is the source's own bracket, an insertion or a marked replacement. Between two quoted
+  words it stands for exactly the source words between them: none (``he [Trump] obviously``) or one to
+  four (``I think [Trump] is going`` for "he"). At the start, or just after ``[…]``, it stands for the
+  source words before the next quoted word back to the start of their clause, at most four
+  (``[Russia] is intervening`` for "It is intervening"). At the end it adds (``Raqqqa [sic]``).
   Neither a bracket nor the words it replaces may hold a negation.
 
 :func:`explain` gives a verified quotation as :class:`Part` objects: what each mark stands for.
@@ -147,6 +139,7 @@ class _Token:
 
     @property
     def kind(self) -> str:
+        """elision, bracket or word."""
         return "elision" if self.text == "[…]" else "bracket" if self.text.startswith("[") else "word"
 
 
@@ -169,6 +162,7 @@ class _Quote:
 
 
 def _prepare(quote: str) -> _Quote:
+    """A quotation in compared form, split into words, brackets and elisions."""
     written = canonical(quote)
     text, where, stars = _normalised_with_map(written, [(0, len(written))])
     tokens, prev_end = [], 0
@@ -189,6 +183,7 @@ class _Segment:
 
 
 def _segment(tokens: tuple, elided: tuple) -> _Segment:
+    """The regular expression for one run of a quotation between elisions, with a named group per slot."""
     words = [i for i, t in enumerate(tokens) if t.kind == "word"]
     if not words:
         raise NotVerbatim(f"the bracket {tokens[0].text!r} stands alone between elisions: put an editorial "
@@ -216,7 +211,7 @@ def _segment(tokens: tuple, elided: tuple) -> _Segment:
             i = j + 1
             continue
         own = re.escape(tok.text)
-        if i < first:  # the source's own bracket, else read after the match (see _lead_words)
+        if i < first:  # the source's own bracket, else read after the match (see _bracket)
             pattern.append(f"(?P<{name}>{own}{' ' if tokens[i + 1].spaced else ''})?")
             slots.append(("lead", name, i, i))
         elif i > last:  # the source's own bracket, else an insertion
@@ -343,10 +338,12 @@ def _clause_before(text: str, floor: int, at: int) -> int:
 
 
 def _quoted(words: str, n: int = 3) -> str:
+    """The last ``n`` words, to say in a message where in the quotation something is."""
     return " ".join(words.split()[-n:])
 
 
 def _named(found: list[str]) -> str:
+    """Words for a message: 'not' and 'never'."""
     return " and ".join(repr(w) for w in found)
 
 
