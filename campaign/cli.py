@@ -33,6 +33,8 @@ def library_load(directory):
                f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged quotation(s).")
     if report.kept_local_edits:
         click.echo(f"Kept local edits of: {', '.join(report.kept_local_edits)}")
+    if report.corrected_positions:
+        click.echo("Corrected the stored anchor and offsets of: " + ", ".join(report.corrected_positions))
 
 
 @sources_cli.command("import")
@@ -93,11 +95,13 @@ def quotes_check():
     for quote in db.session.scalars(db.select(Quote).order_by(Quote.position, Quote.id)):
         count += 1
         try:
+            anchor, start, end = quotes.stored_position(quote)
             match = quotes.verify(quote)
-            if (match.start, match.end, match.anchor) != (quote.start, quote.end, quote.anchor):
+            if (match.anchor, match.start, match.end) != (anchor, start, end):
                 raise verbatim.NotVerbatim(
-                    f"stored position {quote.anchor} [{quote.start}:{quote.end}] no longer matches "
-                    f"{match.anchor} [{match.start}:{match.end}]")
+                    f"stored position {anchor} [{start}:{end}] disagrees with where the quotation stands, "
+                    f"{match.anchor} [{match.start}:{match.end}] (pages use the latter; `library load` "
+                    "corrects the row)")
         except verbatim.NotVerbatim as exc:
             failures += 1
             click.echo(f"FAIL {quote.id}: {exc}", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from . import quotes, sources
+from . import quotes, sources, verbatim
 from .db import db
 from .models import Question, Quote, Source, Theme
 
@@ -29,6 +29,7 @@ class LoadReport:
     unchanged: int = 0
     kept_local_edits: list[str] = field(default_factory=list)
     questions: int = 0
+    corrected_positions: list[str] = field(default_factory=list)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -95,6 +96,7 @@ def load(library_dir: str | Path) -> LoadReport:
         if errors:
             raise LibraryError(errors)
         _load_quotes(root / "quotes.yaml", report, errors)
+        _correct_positions(report)
         if (root / "questions.yaml").exists():
             _load_questions(root / "questions.yaml", report, errors)
         if (root / "translations").is_dir():
@@ -179,6 +181,18 @@ def _load_quotes(path: Path, report: LoadReport, errors: list[str]) -> None:
             report.updated += 1
         else:
             report.unchanged += 1
+
+
+def _correct_positions(report: LoadReport) -> None:
+    """Every stored quotation's anchor and offsets are where the guard finds it: a row edited by hand is
+    corrected (one that no longer verifies is left for ``quotes check`` to report)."""
+    for quote in db.session.scalars(select(Quote).order_by(Quote.position, Quote.id)):
+        try:
+            if quotes.correct_position(quote):
+                report.corrected_positions.append(quote.id)
+        except verbatim.NotVerbatim:
+            continue
+    db.session.flush()
 
 
 def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:

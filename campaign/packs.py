@@ -758,7 +758,7 @@ def build(spec: PackSpec, *, cache_dir=None, imposition: str = "none") -> bytes:
 def library_choices() -> list[dict]:
     """Every theme with its quotations and questions, for the builder and the question editor."""
     out = []
-    all_quotes = list(db.session.scalars(select(Quote).order_by(Quote.position, Quote.id)))
+    all_quotes = quotes.located(list(db.session.scalars(select(Quote).order_by(Quote.position, Quote.id))))
     for theme in db.session.scalars(select(Theme).order_by(Theme.position)):
         tagged = [q for q in all_quotes if theme.id in q.theme_ids]
         rows = list(db.session.scalars(select(Question).where(Question.theme_id == theme.id)

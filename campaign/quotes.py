@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select, text as sql
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import sources, translations, verbatim
 from .db import db, is_sqlite
@@ -31,8 +32,52 @@ def parsed(source: Source) -> sources.ParsedSource:
 
 
 def verify(quote: Quote) -> verbatim.Match:
-    """Re-verify a stored quotation against its source; raises :class:`verbatim.NotVerbatim`."""
-    return verbatim.verify(quote.text, quote.speaker, parsed(quote.source))
+    """Re-verify a stored quotation against its source; raises :class:`verbatim.NotVerbatim`.
+
+    The quotation then carries the anchor and offsets where the guard found it, whatever its stored
+    columns say (set as loaded values, so nothing is written; ``library load`` corrects the rows).
+    """
+    match = verbatim.verify(quote.text, quote.speaker, parsed(quote.source))
+    for name in POSITION:
+        if getattr(quote, name) != getattr(match, name):
+            set_committed_value(quote, name, getattr(match, name))
+    return match
+
+
+POSITION = ("anchor", "start", "end")
+
+
+def stored_position(quote: Quote) -> tuple:
+    """The anchor and offsets as the row holds them (read before :func:`verify` replaces them)."""
+    return tuple(getattr(quote, name) for name in POSITION)
+
+
+def correct_position(quote: Quote) -> bool:
+    """Write the guard's anchor and offsets into a row that disagrees; True if it did (the caller commits)."""
+    stored = stored_position(quote)
+    match = verbatim.verify(quote.text, quote.speaker, parsed(quote.source))
+    found = tuple(getattr(match, name) for name in POSITION)
+    if found == stored:
+        return False
+    quote.anchor, quote.start, quote.end = found
+    return True
+
+
+def located(rows: list[Quote]) -> list[Quote]:
+    """The quotations that still verify, each carrying the guard's anchor and offsets (for listings)."""
+    out = []
+    for quote in rows:
+        try:
+            verify(quote)
+        except verbatim.NotVerbatim:
+            continue
+        out.append(quote)
+    return out
+
+
+def explain(quote: Quote) -> tuple[verbatim.Part, ...]:
+    """What each mark of a stored quotation stands for (see :func:`verbatim.explain`), re-verified."""
+    return verify(quote).parts
 
 
 def get_verified(quote_id: str) -> Quote | None:

@@ -118,4 +118,5 @@ def detail(quote_id):
     parsed = quotes.parsed(quote.source)
     paragraph = parsed.paragraph(quote.anchor)
     runs = quotes.highlight(paragraph, [quote]) if paragraph else []
-    return render_template("quotes/detail.html", quote=quote, paragraph=paragraph, runs=runs)
+    return render_template("quotes/detail.html", quote=quote, paragraph=paragraph, runs=runs,
+                           parts=quotes.explain(quote), show_omitted=request.args.get("omitted") == "1")
