@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import accounts
 from ..db import db
+from ..urls import safe_next
 from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("auth", __name__)
@@ -23,16 +24,14 @@ class LoginForm(Form):
 
 def _next_url() -> str:
     """Where to go after login: a path on this site only."""
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("groups.mine")
-    return target
+    return safe_next(request.args.get("next"), url_for("groups.mine"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @no_store
 def login():
     """The login form; throttled per (account, client) and per client."""
+    _next_url()  # a malformed return address is refused before anything else
     form = LoginForm()
     if request.method == "POST":
         valid = form.validate()
