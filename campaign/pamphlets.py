@@ -27,6 +27,7 @@ from flask.cli import AppGroup
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32  # nesting of mappings and lists; deeper files are refused before they are parsed
 STATE_FILE = ".pamphlets-built.json"
 
 
@@ -40,6 +41,10 @@ class PamphletError(ValueError):
 
     def in_file(self, file: str, line: int | None = None) -> "PamphletError":
         return PamphletError(self.field, self.message, file, line if line is not None else self.line)
+
+
+class PamphletNotFound(PamphletError):
+    """No pamphlet of that name (a web page answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,35 @@ def _line_of(node, field: str) -> int | None:
     return line
 
 
+def _check_depth(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` (the YAML parser recurses once per level)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+                              yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise PamphletError("YAML", f"nested more than {MAX_DEPTH} levels deep", where,
+                                    token.start_mark.line + 1)
+        elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+            depth -= 1
+
+
+def find(directory: str | Path, name: str) -> Path:
+    """The file of the pamphlet called ``name``, looked up among the files in ``directory``.
+
+    ``name`` comes from a URL or a command line: it is compared with the known names and never
+    used to build a path, so ``../x``, an over-long name or a NUL byte is simply not found.
+    """
+    directory = Path(directory)
+    if isinstance(name, str) and NAME.fullmatch(name) and len(name) <= 80:
+        for path in directory.glob("*.yaml"):
+            if path.stem == name and path.is_file():
+                return path
+    shown = name[:80] + "…" if isinstance(name, str) and len(name) > 80 else name
+    raise PamphletNotFound("name", f"no pamphlet named {shown!r}", directory.name)
+
+
 def load(path: str | Path, display: str | None = None) -> Pamphlet:
     """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
     path = Path(path)
@@ -119,6 +153,7 @@ def load(path: str | Path, display: str | None = None) -> Pamphlet:
     except UnicodeDecodeError as exc:
         raise PamphletError("file", "is not UTF-8 text", where, raw[: exc.start].count(b"\n") + 1) from None
     try:
+        _check_depth(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
