@@ -134,12 +134,15 @@ def find(directory: str | Path, name: str) -> Path:
     raise PamphletNotFound("name", f"no pamphlet named {shown!r}", directory.name)
 
 
-def load(path: str | Path, display: str | None = None) -> Pamphlet:
-    """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
+def read(path: str | Path, display: str | None = None) -> tuple[dict, yaml.Node]:
+    """The mapping in one pamphlet file and its YAML node tree (for line numbers), not yet validated.
+
+    Every problem (unreadable, too large, not UTF-8, not YAML, nested too deeply, not a mapping) is a
+    :class:`PamphletError` naming the file and, when known, the line.
+    """
     path = Path(path)
     where = display or str(path)
-    name = path.stem
-    if not NAME.fullmatch(name) or len(name) > 80:
+    if not NAME.fullmatch(path.stem) or len(path.stem) > 80:
         raise PamphletError("file name", "use lower-case letters, digits and hyphens, e.g. aleppo-flyer.yaml",
                             where)
     try:
@@ -163,12 +166,20 @@ def load(path: str | Path, display: str | None = None) -> Pamphlet:
                             mark.line + 1 if mark is not None else None) from None
     if not isinstance(data, dict):
         raise PamphletError("file", "expected a mapping of field: value (start with `kind: leaflet`)", where)
+    return data, node
+
+
+def load(path: str | Path, display: str | None = None) -> Pamphlet:
+    """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
+    path = Path(path)
+    where = display or str(path)
+    data, node = read(path, display)
     kind_name = data.get("kind")
     try:
         spec = kind(kind_name).validate(data)
     except PamphletError as exc:
         raise exc.in_file(where, _line_of(node, exc.field)) from None
-    return Pamphlet(name, path, kind_name, spec, data)
+    return Pamphlet(path.stem, path, kind_name, spec, data)
 
 
 def discover(directory: str | Path, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Path], list[PamphletError]]:

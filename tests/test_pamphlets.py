@@ -256,3 +256,19 @@ def test_find_compares_names_and_never_builds_a_path(tmp_path):
     for name in ("../aleppo-flyer", "aleppo-flyer.yaml", "x" * 300, "a\x00", None):
         with pytest.raises(pamphlets.PamphletNotFound):
             pamphlets.find(tmp_path, name)
+
+
+def test_the_group_form_skips_malformed_pamphlets(make_app, tmp_path):
+    from groups_support import KEY, add_organizer, login
+
+    folder = tmp_path / "pamphlets"
+    _write(folder, "good-pack", "kind: reading-pack\ntitle: A good pack\n")
+    for name, (raw, _words) in MALFORMED.items():
+        (folder / f"{name}.yaml").write_bytes(raw)
+    app = make_app(PAMPHLETS_DIR=str(folder), ENCRYPTION_KEY=KEY)
+    add_organizer(app)
+    client = app.test_client()
+    login(client)
+    page = client.get("/groups/new")
+    assert page.status_code == 200 and "A good pack" in page.get_data(as_text=True)
+    assert not any(f'value="{name}"' in page.get_data(as_text=True) for name in MALFORMED)
