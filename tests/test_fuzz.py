@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from campaign.db import db
 from campaign.models import Question
 
-from groups_support import add_group, add_organizer, gapp, gconfig, login, sign_up, token_of  # noqa: F401
+from groups_support import add_group, add_organizer, gconfig, login, sign_up, token_of  # noqa: F401
 
 QUOTE = "open-air-prison"
 # Field names the forms use, plus names no form has; values below are drawn for them.

@@ -10,7 +10,7 @@ from campaign.db import db
 from campaign.groups import Signup
 
 from groups_support import (add_group, add_organizer, gapp, gclient, gconfig, login, sign_up,  # noqa: F401
-                            signup_data, token_of)
+                            token_of)
 
 QUOTE = "open-air-prison"
 

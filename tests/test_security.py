@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from groups_support import PASSWORD, add_organizer, gapp, gclient, gconfig, login  # noqa: F401
+from groups_support import PASSWORD, add_organizer, gapp, gconfig, login  # noqa: F401
 
 ATTACKER = "203.0.113.5"
 REAL_USER = "198.51.100.7"

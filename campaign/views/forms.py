@@ -33,6 +33,7 @@ class Form(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            """Put :func:`one_line` first among the filters of every one-line text field."""
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, KEPT_AS_SENT):
                 options = {**options, "filters": (one_line, *unbound_field.kwargs.get("filters", ()),
