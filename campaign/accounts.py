@@ -177,6 +177,8 @@ def find(email: str) -> Organizer | None:
 class LoginResult:
     organizer: Organizer | None = None
     throttled: bool = False
+    slowed: bool = False  # throttled only by the per-account slow-down: a short wait is enough
+    retry_after: int = 0  # seconds until this client may try again
 
 
 def _limits():
@@ -203,12 +205,14 @@ def authenticate(email: str, password: str) -> LoginResult:
     account_limit, slow_limit = _account_limits()
     client = ratelimit.client_key()
     account = privacy.token_hash("login:" + normalise_email(email))[:32]
-    if not ratelimit.hit(client_limit, "login-client", client) or not ratelimit.allowed(
-            pair_limit, "login-pair", account, client):
-        return LoginResult(throttled=True)
+    if not ratelimit.hit(client_limit, "login-client", client):
+        return LoginResult(throttled=True, retry_after=ratelimit.retry_after(client_limit, "login-client", client))
+    if not ratelimit.allowed(pair_limit, "login-pair", account, client):
+        return LoginResult(throttled=True, retry_after=ratelimit.retry_after(pair_limit, "login-pair", account, client))
     if not ratelimit.allowed(account_limit, "login-account", account) and not ratelimit.hit(
             slow_limit, "login-slow", account, client):
-        return LoginResult(throttled=True)
+        return LoginResult(throttled=True, slowed=True,
+                           retry_after=ratelimit.retry_after(slow_limit, "login-slow", account, client))
     organizer = find(email)
     # Verify against a dummy hash for unknown accounts, so timing does not tell which emails exist.
     ok = verify_password(organizer.password_hash if organizer else _dummy_hash(), password or "")

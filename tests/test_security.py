@@ -76,6 +76,8 @@ def test_forty_wrong_passwords_do_not_lock_the_real_user_out(make_app, gconfig):
     attacker = app.test_client()
     codes = [_wrong(attacker, ATTACKER, i).status_code for i in range(40)]
     assert codes.count(401) == 5 and codes.count(429) == 35
+    refused = _wrong(attacker, ATTACKER, 41)
+    assert "Please wait 15 minutes" in refused.get_data(as_text=True) and int(refused.headers["Retry-After"]) >= 1
     assert login(app.test_client(), **via_proxy(REAL_USER)).status_code == 302
 
 
@@ -91,7 +93,9 @@ def test_an_account_attacked_from_many_addresses_is_slowed_not_locked(make_app, 
     assert codes[20:25] == [401, 429, 429, 429, 429]
     fresh = "192.0.2.200"
     assert _wrong(client, fresh, 100).status_code == 401
-    assert _wrong(client, fresh, 101).status_code == 429
+    slowed = _wrong(client, fresh, 101)
+    assert slowed.status_code == 429 and 1 <= int(slowed.headers["Retry-After"]) <= 3600
+    assert "only once every few seconds" in slowed.get_data(as_text=True)
     # The real user, from their own address, still gets in at the first try.
     assert login(app.test_client(), **via_proxy(REAL_USER)).status_code == 302
 

@@ -44,7 +44,8 @@ def login():
         if valid:
             result = accounts.authenticate(form.email.data, form.password.data)
             if result.throttled:
-                return render_template("auth/login.html", form=form, throttled=True), 429
+                return render_template("auth/login.html", form=form, throttled=True, slowed=result.slowed), 429, {
+                    "Retry-After": str(result.retry_after or 1)}
             if result.organizer is None:
                 db.session.commit()
                 form.password.errors = [_("The email or the password is not right.")]
