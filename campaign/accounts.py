@@ -160,6 +160,8 @@ def find(email: str) -> User | None:
 class LoginResult:
     user: User | None = None
     throttled: bool = False
+    slowed: bool = False  # throttled only by the per-account slow-down: a short wait is enough
+    retry_after: int = 0  # seconds until this client may try again
 
 
 def _limits():
@@ -168,23 +170,38 @@ def _limits():
             cfg.get("LOGIN_ATTEMPTS_PER_CLIENT", "30/15minutes"))
 
 
+def _account_limits():
+    cfg = current_app.config
+    return (cfg.get("LOGIN_FAILURES_PER_ACCOUNT", "20/15minutes"),
+            cfg.get("LOGIN_SLOW_PER_ACCOUNT_AND_CLIENT", "1/10seconds"))
+
+
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check a login. Failures are counted per (account, client) and attempts per client.
+    """Check a login. Failures are counted per (account, client) and per account, attempts per client.
 
     An attacker elsewhere cannot lock the real user out: their failures count against their own
-    address, while the real user's (account, address) pair keeps its own allowance.
+    address, while the real user's (account, address) pair keeps its own allowance. Once an account
+    has had ``LOGIN_FAILURES_PER_ACCOUNT`` failures from anywhere, every client is only slowed down for
+    it (``LOGIN_SLOW_PER_ACCOUNT_AND_CLIENT``, one try per ten seconds by default), never refused for good.
     """
     pair_limit, client_limit = _limits()
+    account_limit, slow_limit = _account_limits()
     client = ratelimit.client_key()
     account = privacy.token_hash("login:" + normalise_email(email))[:32]
-    if not ratelimit.hit(client_limit, "login-client", client) or not ratelimit.allowed(
-            pair_limit, "login-pair", account, client):
-        return LoginResult(throttled=True)
+    if not ratelimit.hit(client_limit, "login-client", client):
+        return LoginResult(throttled=True, retry_after=ratelimit.retry_after(client_limit, "login-client", client))
+    if not ratelimit.allowed(pair_limit, "login-pair", account, client):
+        return LoginResult(throttled=True, retry_after=ratelimit.retry_after(pair_limit, "login-pair", account, client))
+    if not ratelimit.allowed(account_limit, "login-account", account) and not ratelimit.hit(
+            slow_limit, "login-slow", account, client):
+        return LoginResult(throttled=True, slowed=True,
+                           retry_after=ratelimit.retry_after(slow_limit, "login-slow", account, client))
     user = find(email)
     # Verify against a dummy hash for unknown accounts, so timing does not tell which emails exist.
     ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
     if not (ok and user and user.is_active):
         ratelimit.hit(pair_limit, "login-pair", account, client)
+        ratelimit.hit(account_limit, "login-account", account)
         return LoginResult()
     ratelimit.clear(pair_limit, "login-pair", account, client)
     if HASHER.check_needs_rehash(user.password_hash):

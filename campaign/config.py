@@ -16,6 +16,9 @@ def defaults(instance_path: str) -> dict:
         "LIBRARY_DIR": str(ROOT / "library"),
         "PAMPHLETS_DIR": str(ROOT / "pamphlets"),
         "CACHE_DIR": os.path.join(instance_path, "cache"),
+        "CACHE_MAX_MB": 500,  # rendered files beyond this are evicted, least recently used first
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For/-Proto (0: none)
+        "RENDER_RATE_LIMIT": "120/minute;1000/hour",  # renders (cards, previews, PDFs) per client
         "BASE_URL": "http://127.0.0.1:5000",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_SOURCE_BYTES": 1024 * 1024,

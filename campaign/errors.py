@@ -1,7 +1,7 @@
 """Error pages: every 4xx/5xx answers with a readable page (or JSON under /api/)."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -25,7 +25,13 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return render_error(exc.code or 500, exc.description or "")
+        body, code = render_error(exc.code or 500, exc.description or "")
+        response = make_response(body, code)
+        # Keep what the exception says beside its page: Retry-After on a 429, Allow on a 405.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(500)
     def server_error(exc):

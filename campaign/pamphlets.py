@@ -27,6 +27,7 @@ from flask.cli import AppGroup
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32  # nesting of mappings and lists; deeper files are refused before they are parsed
 STATE_FILE = ".pamphlets-built.json"
 
 
@@ -40,6 +41,10 @@ class PamphletError(ValueError):
 
     def in_file(self, file: str, line: int | None = None) -> "PamphletError":
         return PamphletError(self.field, self.message, file, line if line is not None else self.line)
+
+
+class PamphletNotFound(PamphletError):
+    """No pamphlet of that name (a web page answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +105,44 @@ def _line_of(node, field: str) -> int | None:
     return line
 
 
-def load(path: str | Path, display: str | None = None) -> Pamphlet:
-    """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
+def _check_depth(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` (the YAML parser recurses once per level)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+                              yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise PamphletError("YAML", f"nested more than {MAX_DEPTH} levels deep", where,
+                                    token.start_mark.line + 1)
+        elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+            depth -= 1
+
+
+def find(directory: str | Path, name: str) -> Path:
+    """The file of the pamphlet called ``name``, looked up among the files in ``directory``.
+
+    ``name`` comes from a URL or a command line: it is compared with the known names and never
+    used to build a path, so ``../x``, an over-long name or a NUL byte is simply not found.
+    """
+    directory = Path(directory)
+    if isinstance(name, str) and NAME.fullmatch(name) and len(name) <= 80:
+        for path in directory.glob("*.yaml"):
+            if path.stem == name and path.is_file():
+                return path
+    shown = name[:80] + "…" if isinstance(name, str) and len(name) > 80 else name
+    raise PamphletNotFound("name", f"no pamphlet named {shown!r}", directory.name)
+
+
+def read(path: str | Path, display: str | None = None) -> tuple[dict, yaml.Node]:
+    """The mapping in one pamphlet file and its YAML node tree (for line numbers), not yet validated.
+
+    Every problem (unreadable, too large, not UTF-8, not YAML, nested too deeply, not a mapping) is a
+    :class:`PamphletError` naming the file and, when known, the line.
+    """
     path = Path(path)
     where = display or str(path)
-    name = path.stem
-    if not NAME.fullmatch(name) or len(name) > 80:
+    if not NAME.fullmatch(path.stem) or len(path.stem) > 80:
         raise PamphletError("file name", "use lower-case letters, digits and hyphens, e.g. aleppo-flyer.yaml",
                             where)
     try:
@@ -119,6 +156,7 @@ def load(path: str | Path, display: str | None = None) -> Pamphlet:
     except UnicodeDecodeError as exc:
         raise PamphletError("file", "is not UTF-8 text", where, raw[: exc.start].count(b"\n") + 1) from None
     try:
+        _check_depth(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -128,12 +166,20 @@ def load(path: str | Path, display: str | None = None) -> Pamphlet:
                             mark.line + 1 if mark is not None else None) from None
     if not isinstance(data, dict):
         raise PamphletError("file", "expected a mapping of field: value (start with `kind: leaflet`)", where)
+    return data, node
+
+
+def load(path: str | Path, display: str | None = None) -> Pamphlet:
+    """Read and validate one pamphlet file; every problem is a :class:`PamphletError` naming the file."""
+    path = Path(path)
+    where = display or str(path)
+    data, node = read(path, display)
     kind_name = data.get("kind")
     try:
         spec = kind(kind_name).validate(data)
     except PamphletError as exc:
         raise exc.in_file(where, _line_of(node, exc.field)) from None
-    return Pamphlet(name, path, kind_name, spec, data)
+    return Pamphlet(path.stem, path, kind_name, spec, data)
 
 
 def discover(directory: str | Path, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Path], list[PamphletError]]:

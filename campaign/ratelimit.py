@@ -2,47 +2,35 @@
 
 Each app gets its own limiter, so limits never leak between apps in one process. Views call
 :func:`check` / :func:`hit` with a limit string and the parts of the key; client addresses are
-keyed through an HMAC, so the limit storage never holds a raw IP address.
+keyed through an HMAC, so the limit storage never holds a raw IP address. Behind reverse proxies the
+address is the client's only when ``TRUSTED_PROXIES`` says how many proxies to believe (see security.py).
+
+Renders (cards, previews, PDFs) are limited per client by ``RENDER_RATE_LIMIT``, in one place: the
+endpoints in :data:`RENDER_ENDPOINTS` are counted before their view runs.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
-
-from flask import abort, current_app, request
-from flask_babel import gettext as _
-import threading
 import time
 from functools import lru_cache
 
+from flask import current_app, request
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from limits import parse_many
-from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 
 EXTENSION = "handbill.limiter"
 
-
-class SweepingMemoryStorage(MemoryStorage):
-    """The in-process storage, sweeping expired counters at most once a second.
-
-    The stock memory storage starts a cleanup thread ~100 times a second under load, which costs
-    milliseconds per request on a small machine; counters still expire on read, so a slower sweep
-    only delays freeing memory. (Overrides a private hook of limits 5.x; if that hook changes,
-    this falls back to the stock behaviour.)
-    """
-
-    STORAGE_SCHEME = ["handbill-memory"]
-    SWEEP_SECONDS = 1.0
-
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the name the base class calls
-        now = time.monotonic()
-        if now - getattr(self, "_last_sweep", 0.0) < self.SWEEP_SECONDS or self.timer.is_alive():
-            return
-        self._last_sweep = now
-        self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
-        self.timer.daemon = True
-        self.timer.start()
+# Endpoints (and methods) that may start a render: a cache miss lays out pages and rasterises them.
+RENDER_ENDPOINTS = {
+    "cards.card_png": "GET", "cards.download": "GET", "leaflets.preview_json": "GET",
+    "leaflets.preview_png": "GET", "leaflets.pdf": "GET", "leaflets.new": "POST", "packs.new": "POST",
+    "packs.preview": "POST",
+}
 
 
 def client_key() -> str:
@@ -90,16 +78,33 @@ def clear(limit: str, *key: str) -> None:
         strategy.clear(item, *_key(key))
 
 
+def retry_after(limit: str, *key: str) -> int:
+    """Seconds until every exhausted part of ``limit`` has room again (at least 1)."""
+    strategy = limiter().limiter
+    resets = [strategy.get_window_stats(item, *_key(key)).reset_time for item in _items(limit)
+              if not strategy.test(item, *_key(key))]
+    return max(1, math.ceil(max(resets, default=time.time()) - time.time()))
+
+
 def enforce(limit: str, *key: str) -> None:
-    """Count a hit and answer 429 with a readable page once the limit is passed."""
+    """Count a hit and answer 429 (with ``Retry-After``) and a readable page once the limit is passed."""
     if not hit(limit, *key):
-        abort(429, _("Too many requests from your connection. Please wait a few minutes and try again."))
+        raise TooManyRequests(_("Too many requests from your connection. Please wait a few minutes and try again."),
+                              retry_after=retry_after(limit, *key))
+
+
+def limit_renders() -> None:
+    """Count a request to a rendering endpoint against the client's ``RENDER_RATE_LIMIT``."""
+    if RENDER_ENDPOINTS.get(request.endpoint or "") == request.method:
+        limit = current_app.config.get("RENDER_RATE_LIMIT")
+        if limit:
+            enforce(limit, "render", client_key())
 
 
 def init_app(app):
     """A limiter per app, on Redis when ``REDIS_URL`` is configured."""
     redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL", "")
-    storage = redis_url if redis_url else "handbill-memory://"
+    storage = redis_url if redis_url else "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "handbill")
     app.config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
@@ -115,3 +120,4 @@ def init_app(app):
         for scope, funcs in hook.items():
             funcs[:] = [f for f in funcs if f in known.get(scope, ())]
     app.extensions[EXTENSION] = limiter_
+    app.before_request(limit_renders)

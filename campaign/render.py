@@ -40,6 +40,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
+from .cache import after_write as trim_cache_after_write
 from .config import ROOT
 from .filters import emphasis
 
@@ -925,20 +926,29 @@ def cached_bytes(cache_dir: str | Path | None, key: str, produce, suffix: str = 
     """Return ``(bytes, hit)``: the cached output for ``key``, or ``produce()`` stored under it.
 
     Files are written atomically (temp file + rename) so concurrent workers never read half a file.
+    A hit marks the file as just used (its mtime); after a write the cache is trimmed to its ceiling,
+    least recently used files first (:mod:`campaign.cache`).
     """
     if cache_dir is None:
         return produce(), False
     folder = Path(cache_dir) / key[:2]
     path = folder / (key + suffix)
     try:
-        return path.read_bytes(), True
+        data = path.read_bytes()
     except FileNotFoundError:
         pass
+    else:
+        try:
+            os.utime(path)
+        except OSError:  # a read-only cache still serves what it holds
+            pass
+        return data, True
     data = produce()
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+    trim_cache_after_write(cache_dir, path)
     return data, False
 
 

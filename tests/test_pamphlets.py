@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from campaign import leaflets, pamphlets
 from campaign.pamphlets import PamphletError
+from conftest import staff_client
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """kind: leaflet
@@ -185,3 +186,90 @@ def test_cli_with_no_pamphlets_fails_clearly(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(args=["pamphlets", "build", "--dir", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "no pamphlets found" in result.output
+
+
+# -- malformed files and names from a URL ------------------------------------------------------
+
+MALFORMED = {
+    "binary": (bytes(range(256)) * 8, "not UTF-8 text"),
+    "latin": ("kind: reading-pack\ntitle: Café\n".encode("latin-1"), "not UTF-8 text"),
+    "deep": (b"kind: reading-pack\ntitle: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested more than"),
+    "deep-block": (("kind: reading-pack\ntitle:\n" + "".join("  " * i + "a:\n" for i in range(1, 60))).encode(),
+                   "nested more than"),
+    "a-list": (b"- kind: reading-pack\n- title: x\n", "expected a mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_files_are_an_error_naming_the_file_on_the_web(make_app, tmp_path, name):
+    raw, words = MALFORMED[name]
+    folder = tmp_path / "pamphlets"
+    folder.mkdir()
+    (folder / f"{name}.yaml").write_bytes(raw)
+    client = staff_client(make_app(PAMPHLETS_DIR=str(folder)))
+    for url in (f"/packs/new?from={name}", f"/leaflets/new?pamphlet={name}"):
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422, (url, response.status_code)
+        assert f"{name}.yaml" in text and words in text, text[-800:]
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+@pytest.mark.parametrize("command", [["packs", "build"], ["pamphlets", "build"]])
+def test_malformed_files_fail_the_build_with_a_message_not_a_traceback(make_app, tmp_path, name, command):
+    raw, words = MALFORMED[name]
+    folder = tmp_path / "pamphlets"
+    folder.mkdir()
+    (folder / f"{name}.yaml").write_bytes(raw)
+    app = make_app(PAMPHLETS_DIR=str(folder))
+    result = app.test_cli_runner().invoke(args=command + [name, "--out", str(tmp_path / "out")])
+    output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert result.exit_code == 1, (output, result.exc_info)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert f"{name}.yaml" in output and words in output and "Traceback" not in output, output
+
+
+def test_deep_nesting_names_the_line(app, tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("kind: leaflet\ndesign: flyer\nheadline:\n  " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8")
+    with pytest.raises(PamphletError) as info:
+        pamphlets.load(path)
+    assert str(info.value).startswith(f"{path}:4: YAML: nested more than")
+
+
+ODD_NAMES = ["../x", "..%2Fpamphlets%2Faleppo-flyer", "a" * 300, "x%00y", "%00", "ал", "a/b", "A", ".yaml",
+             "aleppo-flyer.yaml", "%2Fetc%2Fpasswd", "-", "\u202e"]
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_odd_names_from_a_url_are_not_found(make_app, tmp_path, name):
+    folder = tmp_path / "pamphlets"
+    _write(folder, "x", GOOD)
+    _write(tmp_path, "aleppo-flyer", GOOD)  # one level up: must not be reachable by ../
+    client = staff_client(make_app(PAMPHLETS_DIR=str(folder)))
+    assert client.get(f"/packs/new?from={name}").status_code == 404
+    assert client.get(f"/leaflets/new?pamphlet={name}").status_code == 404
+
+
+def test_find_compares_names_and_never_builds_a_path(tmp_path):
+    _write(tmp_path, "aleppo-flyer", GOOD)
+    assert pamphlets.find(tmp_path, "aleppo-flyer") == tmp_path / "aleppo-flyer.yaml"
+    for name in ("../aleppo-flyer", "aleppo-flyer.yaml", "x" * 300, "a\x00", None):
+        with pytest.raises(pamphlets.PamphletNotFound):
+            pamphlets.find(tmp_path, name)
+
+
+def test_the_group_form_skips_malformed_pamphlets(make_app, tmp_path):
+    from groups_support import KEY, add_organizer, login
+
+    folder = tmp_path / "pamphlets"
+    _write(folder, "good-pack", "kind: reading-pack\ntitle: A good pack\n")
+    for name, (raw, _words) in MALFORMED.items():
+        (folder / f"{name}.yaml").write_bytes(raw)
+    app = make_app(PAMPHLETS_DIR=str(folder), ENCRYPTION_KEY=KEY)
+    add_organizer(app)
+    client = app.test_client()
+    login(client)
+    page = client.get("/groups/new")
+    assert page.status_code == 200 and "A good pack" in page.get_data(as_text=True)
+    assert not any(f'value="{name}"' in page.get_data(as_text=True) for name in MALFORMED)

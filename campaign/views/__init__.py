@@ -19,6 +19,8 @@ def register(app):
     from . import api, home, quotes, sources, translations, auth, groups, cards, packs
 
     from . import leaflets
+    from .forms import csrf_field_value
+    app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs):
         app.register_blueprint(module.bp)
 

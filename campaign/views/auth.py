@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import accounts, authz
 from ..db import db
+from ..urls import safe_next
 from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("auth", __name__)
@@ -23,10 +24,7 @@ class LoginForm(Form):
 
 def _next_url() -> str:
     """Where to go after login: a path on this site only."""
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("groups.mine")
-    return target
+    return safe_next(request.args.get("next"), url_for("groups.mine"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,6 +32,7 @@ def _next_url() -> str:
 @no_store
 def login():
     """The login form; throttled per (account, client) and per client."""
+    _next_url()  # a malformed return address is refused before anything else
     form = LoginForm()
     if request.method == "POST":
         valid = form.validate()
@@ -46,7 +45,8 @@ def login():
         if valid:
             result = accounts.authenticate(form.email.data, form.password.data)
             if result.throttled:
-                return render_template("auth/login.html", form=form, throttled=True), 429
+                return render_template("auth/login.html", form=form, throttled=True, slowed=result.slowed), 429, {
+                    "Retry-After": str(result.retry_after or 1)}
             if result.user is None:
                 db.session.commit()
                 form.password.errors = [_("The email or the password is not right.")]

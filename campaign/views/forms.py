@@ -7,11 +7,16 @@ from babel import support
 from flask import abort, current_app, make_response
 from flask_babel import get_locale, gettext as _
 from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.i18n import messages_path
+
+from ..inputs import one_line
 
 # Flask-WTF's reasons for a refused token that an honest person can cause by leaving a tab open
 # or restarting the browser: they get the form back with a "please submit again".
 RETRY = {"The CSRF token has expired.", "The CSRF session token is missing.", "The CSRF tokens do not match."}
+
+KEPT_AS_SENT = (PasswordField, TextAreaField, HiddenField)
 
 
 @lru_cache(maxsize=16)
@@ -20,9 +25,21 @@ def _wtforms_translations(locale: str):
 
 
 class Form(FlaskForm):
-    """A form whose built-in messages (WTForms') are translated once per language, not once per request."""
+    """A form whose built-in messages (WTForms') are translated once per language, not once per request.
+
+    Every one-line text field (names, titles, places, handles) drops bidirectional override and
+    isolate controls (:func:`campaign.inputs.one_line`); passwords and multi-line texts are kept as sent.
+    """
 
     class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Put :func:`one_line` first among the filters of every one-line text field."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, KEPT_AS_SENT):
+                options = {**options, "filters": (one_line, *unbound_field.kwargs.get("filters", ()),
+                                                  *options.get("filters", ()))}
+            return unbound_field.bind(form=form, **options)
+
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return None
@@ -42,6 +59,13 @@ class _TranslationsAdapter:
 
 class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""
+
+
+def csrf_field_value() -> dict:
+    """``csrf_token()`` for forms written by hand in templates (the language switch on every page)."""
+    from flask_wtf.csrf import generate_csrf
+
+    return {"csrf_token": generate_csrf}
 
 
 def csrf_state(form: FlaskForm) -> str | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
-import yaml
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +14,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, messages, privacy, ratelimit
+from .. import authz, groups, messages, pamphlets, privacy, ratelimit
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
@@ -126,10 +125,10 @@ def pamphlet_choices() -> list[tuple[str, str]]:
         if not slug:
             continue
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            data, _node = pamphlets.read(path)
+        except pamphlets.PamphletError:  # a broken file is reported by the build, not offered here
             continue
-        title = data.get("title") if isinstance(data, dict) else None
+        title = data.get("title")
         found.append((slug, str(title or slug)))
     return found
 

@@ -2,9 +2,11 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from .. import authz
+from .. import authz, security
 from ..db import db
+from ..urls import safe_next
 from ..models import Quote, Source
+from .forms import require_action_token
 
 bp = Blueprint("home", __name__)
 
@@ -22,12 +24,12 @@ def index():
 @bp.post("/language")
 @authz.public
 def language():
-    """Remember the chosen interface language in a plain preference cookie."""
+    """Remember the chosen interface language in a plain preference cookie (a form with a CSRF token)."""
+    target = safe_next(request.form.get("next"), url_for("home.index"))
+    require_action_token()
     lang = request.form.get("lang", "")
-    target = request.form.get("next") or url_for("home.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=security.https(current_app))
     return response

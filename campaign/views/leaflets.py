@@ -244,12 +244,13 @@ def _new_get():
     name = request.args.get("pamphlet")
     if name:
         try:
-            paths, errors = pamphlets.discover(current_app.config["PAMPHLETS_DIR"], [name])
-            if errors:
-                raise errors[0]
-            loaded = pamphlets.load(paths[0], display=paths[0].name)
+            path = pamphlets.find(current_app.config["PAMPHLETS_DIR"], name)
+        except pamphlets.PamphletNotFound:
+            abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
+        try:
+            loaded = pamphlets.load(path, display=path.name)
         except pamphlets.PamphletError as exc:
-            flash(str(exc))
+            abort(422, str(exc))
         else:
             if loaded.kind == "leaflet":
                 spec = loaded.spec

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, impose, packs, render
+from .. import authz, impose, packs, pamphlets, render
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -188,19 +188,18 @@ def _pamphlets_dir() -> Path:
 
 
 def _load_pamphlet(name: str) -> packs.PackSpec:
-    """Read ``pamphlets/<name>.yaml`` as a reading pack; 404 if absent, 422 if invalid."""
-    if not packs.SLUG.fullmatch(name or ""):
-        abort(404)
-    path = _pamphlets_dir() / f"{name}.yaml"
-    if not path.is_file():
-        abort(404, _("There is no pamphlet named %(name)s.", name=name))
+    """Read ``pamphlets/<name>.yaml`` as a reading pack; 404 if there is none, 422 if invalid."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("kind") != "reading-pack":
-            raise PamphletError("kind", "this pamphlet is not a reading pack")
-        return packs.validate({**data, "name": name})
-    except (PamphletError, yaml.YAMLError) as exc:
-        abort(422, f"{path.name}: {exc}")
+        path = pamphlets.find(_pamphlets_dir(), name)
+    except pamphlets.PamphletNotFound:
+        abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
+    try:
+        loaded = pamphlets.load(path, display=path.name)
+        if loaded.kind != "reading-pack":
+            raise PamphletError("kind", "this pamphlet is not a reading pack", path.name)
+        return packs.validate({**loaded.data, "name": loaded.name})
+    except PamphletError as exc:
+        abort(422, str(exc) if exc.file else f"{path.name}: {exc}")
 
 
 def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
@@ -237,7 +236,7 @@ def _save(form: PackForm, spec: packs.PackSpec) -> bool:
     if path.exists():
         try:
             existing = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, RecursionError):  # not YAML, not UTF-8, or nested too deep
             existing = None
         if not isinstance(existing, dict) or existing.get("kind") != "reading-pack":
             # (an unreadable file counts as another kind: it is never replaced from here)
@@ -438,22 +437,19 @@ def question_review(question_id):
 def build_command(names, out_dir, booklet, zine):
     """Render reading packs (pamphlets/NAME.yaml, kind reading-pack); all of them without NAME."""
     folder = _pamphlets_dir()
-    paths = [folder / f"{n}.yaml" for n in names] if names else sorted(folder.glob("*.yaml"))
+    paths = list(names) if names else sorted(folder.glob("*.yaml"))
     failed = 0
     built = 0
     for path in paths:
         try:
-            if not path.is_file():
-                raise PamphletError("name", "no such pamphlet", file=path.name)
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except yaml.YAMLError as exc:
-                raise PamphletError("yaml", f"not valid YAML: {exc}") from None
-            if not isinstance(data, dict) or data.get("kind") != "reading-pack":
+            if isinstance(path, str):  # a NAME from the command line, looked up among the files
+                path = pamphlets.find(folder, path)
+            loaded = pamphlets.load(path, display=path.name)
+            if loaded.kind != "reading-pack":
                 if names:
-                    raise PamphletError("kind", "not a reading pack")
+                    raise PamphletError("kind", "not a reading pack", path.name)
                 continue
-            spec = packs.validate({**data, "name": path.stem})
+            spec = packs.validate({**loaded.data, "name": path.stem})
             Path(out_dir).mkdir(parents=True, exist_ok=True)
             cache = current_app.config.get("CACHE_DIR")
             outputs = [("none", f"{path.stem}.pdf")]
@@ -468,7 +464,7 @@ def build_command(names, out_dir, booklet, zine):
             built += 1
         except (PamphletError, render.RenderError) as exc:
             failed += 1
-            where = exc.in_file(path.name) if isinstance(exc, PamphletError) and not exc.file else exc
+            where = exc.in_file(Path(path).name) if isinstance(exc, PamphletError) and not exc.file else exc
             click.echo(f"error: {where}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
