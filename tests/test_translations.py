@@ -35,7 +35,7 @@ def test_files_translate_every_quote_theme_term_and_question(lang):
     assert list(entries) == list(originals)
     for qid, entry in entries.items():
         assert entry["status"] == "draft" and entry["translator"] == "machine draft", qid
-        assert str(entry["translated_on"]) == "2026-11-25"
+        assert str(entry["translated_on"]) in ("2026-11-25", "2026-11-30")  # first drafts, then corrections
         text, original = entry["text"], originals[qid]
         assert text.strip() and text != original
         # elisions and editorial brackets are carried over, never dropped or added
@@ -251,7 +251,7 @@ def test_export_leaves_out_stale_translations(app, client):
 def test_index_lists_every_quote_with_its_status_per_language(app, client):
     _review(app, "open-air-prison", "ru")
     page = client.get("/translations/").get_data(as_text=True)
-    assert page.count('data-lang="ru"') == page.count('data-lang="ar"') == 54
+    assert page.count('data-lang="ru"') == page.count('data-lang="ar"') == len(_yaml(LIB / "quotes.yaml"))
     row = page.split('id="t-open-air-prison"')[1].split("</tr>")[0]
     assert 'data-lang="ru" data-status="reviewed"' in re.sub(r"\s+", " ", row)
     assert 'data-lang="ar" data-status="draft"' in re.sub(r"\s+", " ", row)
