@@ -90,8 +90,10 @@ def credit(source, lang: str = "en", gettext=_plain) -> Credit:
     recorded = sources._date(meta.get("recorded"), "recorded") if meta.get("recorded") else None
     recorded_for = str(meta.get("recorded_for") or "")
     cited = sources.cited_edition(editions)
-    names = gettext(" and ").join(interviewers) if len(interviewers) < 3 else ", ".join(interviewers)
-    who = interviewee + (", " + gettext("interviewed by %(names)s", names=names) if interviewers else "")
+    # Arabic takes its own comma and semicolon between the parts of a credit.
+    comma, semicolon = ("، ", "؛ ") if lang.split("-")[0] == "ar" else (", ", "; ")
+    names = gettext(" and ").join(interviewers) if len(interviewers) < 3 else comma.join(interviewers)
+    who = interviewee + (comma + gettext("interviewed by %(names)s", names=names) if interviewers else "")
 
     def when(day):
         return date_text(day, lang)
@@ -99,15 +101,15 @@ def credit(source, lang: str = "en", gettext=_plain) -> Credit:
     if recorded_for:
         cite = gettext("Interview for %(publisher)s", publisher=recorded_for)
         brief = cite + (f" ({recorded.year})" if recorded else "")
-        cite += f", {when(recorded)}" if recorded else ""
+        cite += f"{comma}{when(recorded)}" if recorded else ""
         if cited is not None and cited.publisher and cited.publisher != recorded_for:
-            cite += f"; {cited.publisher}" + (f", {when(cited.date)}" if cited.date else "")
+            cite += f"{semicolon}{cited.publisher}" + (f"{comma}{when(cited.date)}" if cited.date else "")
     else:
         publisher = (cited.publisher if cited else "") or title
         cite = gettext("%(publisher)s interview", publisher=publisher) if interviewers else publisher
         day = cited.date if cited else None
         brief = cite + (f" ({day.year})" if day else "")
-        cite += f", {when(day)}" if day else ""
+        cite += f"{comma}{when(day)}" if day else ""
 
     lines: list[Line] = []
     if recorded:
