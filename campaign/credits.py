@@ -8,6 +8,7 @@ from . import sources
 
 
 def _plain(message: str, **kw) -> str:
+    """English: the message itself, with its values filled in."""
     return message % kw if kw else message
 
 
@@ -21,6 +22,7 @@ def date_text(day: date | None, lang: str = "en") -> str:
 
 
 def _language_name(code: str, lang: str) -> str:
+    """A language's name in the output's language ("Russian", "русский", "الروسية")."""
     from babel import Locale
 
     try:
@@ -63,6 +65,7 @@ class Credit:
         return " ".join(p if p.endswith((".", ".’", ".”")) else p + "." for p in parts)
 
     def as_dict(self) -> dict:
+        """Plain data for templates and JSON (lines as mappings, with the full paragraph)."""
         out = asdict(self)
         out["lines"] = [asdict(line) for line in self.lines]
         out["full"] = self.full
@@ -96,6 +99,7 @@ def credit(source, lang: str = "en", gettext=_plain) -> Credit:
     who = interviewee + (comma + gettext("interviewed by %(names)s", names=names) if interviewers else "")
 
     def when(day):
+        """A date in the output's language."""
         return date_text(day, lang)
 
     if recorded_for:
@@ -155,5 +159,6 @@ def catalog_gettext(translations) -> callable:
         return _plain
 
     def translate(message, **kw):
+        """The catalogue's words for ``message``, with its values filled in."""
         return _plain(translations.ugettext(message), **kw)
     return translate

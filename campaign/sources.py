@@ -267,6 +267,7 @@ class Edition:
     note: str = ""
 
     def as_dict(self) -> dict:
+        """The edition as stored in ``Source.meta``."""
         return {"publisher": self.publisher, "date": self.date.isoformat() if self.date else None, "url": self.url,
                 "language": self.language, "status": self.status, "this_text": self.this_text,
                 "reprints": self.reprints, "note": self.note}
@@ -318,6 +319,7 @@ def _date(value, name: str) -> date | None:
 
 
 def _url(value, name: str) -> str:
+    """An address (http or https), or an error naming the field."""
     url = str(value or "").strip()
     if url and not re.match(r"https?://", url):
         raise SourceFormatError("must start with http:// or https://", field_name=name)
