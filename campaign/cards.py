@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import render
+from . import credits, render
 
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
@@ -162,17 +162,9 @@ class CardQuote:
         return alt
 
 
-def source_line(source, gettext=lambda s, **kw: s % kw) -> str:
-    """A short attribution for a card: "Open Left interview, 29 November 2016"."""
-    meta = source.meta or {}
-    publisher = meta.get("publisher") or source.publisher or source.title
-    date = source.published
-    when = f"{date.day} {date.strftime('%B')} {date.year}" if date else ""
-    if meta.get("interviewers"):
-        line = gettext("%(publisher)s interview", publisher=publisher)
-    else:
-        line = publisher
-    return f"{line}, {when}" if when else line
+def source_line(source, gettext=lambda s, **kw: s % kw, lang: str = "en") -> str:
+    """A short attribution for a card: the citation of ``credits.credit`` in the card's language."""
+    return credits.credit(source, lang, gettext).cite
 
 
 def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None, drafts: bool = False,
@@ -186,7 +178,7 @@ def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None
     own = (quote.source.meta or {}).get("language") or "en"
     direction = "rtl" if own.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
     plain = CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
-                      source_line=source_line(quote.source, gettext), lang=own, dir=direction)
+                      source_line=source_line(quote.source, gettext, lang or own), lang=own, dir=direction)
     if not lang or lang == own:
         return plain
     from . import translations

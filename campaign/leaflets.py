@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import segno
 
-from . import quotes, render, translations, verbatim
+from . import credits, quotes, render, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
@@ -279,24 +279,14 @@ def validate(data: dict) -> LeafletSpec:
                        lang=lang, quotations=quotations, drafts=drafts, **texts)
 
 
+DEFAULT_AUTHOR = "Handbill"  # a leaflet without a contact line is signed by the toolkit, as packs are
+
 # -- data → HTML → PDF ------------------------------------------------------------------------
 
-def _date_text(day, lang: str) -> str:
-    """A publication date written out in the leaflet's language ("29 November 2016", "29 ноября 2016 г.")."""
-    if lang == "en":
-        return day.strftime("%-d %B %Y")
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale=lang)
-
-
 def _credit(source, lang: str = "en") -> dict:
-    meta = source.meta or {}
-    return {"slug": source.slug, "title": source.title, "interviewee": source.interviewee,
-            "interviewers": list(meta.get("interviewers") or []), "publisher": source.publisher or "",
-            "published": source.published.isoformat() if source.published else "",
-            "published_text": _date_text(source.published, lang) if source.published else "",
-            "url": source.url or ""}
+    """The source credit in the leaflet's language (see ``credits.credit``), as template data."""
+    found = credits.credit(source, lang, credits.catalog_gettext(catalog(lang)))
+    return {**found.as_dict(), "interviewers": list(found.interviewers)}
 
 
 def context(spec: LeafletSpec) -> dict:
@@ -352,14 +342,15 @@ def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
     speakers = sorted({q["speaker"] for q in data["quotes"]})
     first = data["quotes"][0]
     title = spec.title or spec.headline or _first_words((first.get("tr") or first)["text"])
-    subject = "; ".join(f"{s['interviewee']}, {s['title']} ({s['publisher']}, {s['published']})"
-                        for s in data["sources"])
+    subject = "; ".join(s["full"] for s in data["sources"])
     keywords = ["leaflet", spec.design] + speakers
     if data.get("draft_mark"):
         # Whoever opens the file learns it holds unreviewed translations, even without printing it.
         subject = f"{data['draft_mark']} ({spec.lang}) — {subject}"
         keywords.append(data["draft_mark"])
-    return render.PdfOptions(title=title, author=spec.contact or ", ".join(speakers), subject=subject,
+    # The author is whoever made the leaflet: the organizer's contact line, else the campaign —
+    # never a speaker, who did not write it (and least of all an interviewer).
+    return render.PdfOptions(title=title, author=spec.contact or DEFAULT_AUTHOR, subject=subject,
                              lang=spec.lang, keywords=tuple(keywords), tagged=True)
 
 

@@ -1,6 +1,7 @@
 """Loading the curated library (sources, themes, quotations) from the reviewed data files."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,18 +196,59 @@ def _correct_positions(report: LoadReport) -> None:
     db.session.flush()
 
 
+PASSAGE = re.compile(r"(?:(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)#)?(?P<anchor>p[1-9][0-9]*)")
+
+
+def _question_items(items) -> list[tuple[str, list[str]]] | None:
+    """(text, passages) of each question: written as text, or as {text, passages: [p54, …]}."""
+    out = []
+    for q in items if isinstance(items, list) else ():
+        if isinstance(q, str) and q.strip():
+            out.append((q, []))
+        elif (isinstance(q, dict) and isinstance(q.get("text"), str) and q["text"].strip()
+              and set(q) <= {"text", "passages"} and isinstance(q.get("passages", []), list)):
+            out.append((q["text"], [str(a) for a in q.get("passages", [])]))
+        else:
+            return None
+    return out if isinstance(items, list) else None
+
+
+def _check_passages(passages: list[str]) -> list[str]:
+    """Problems with a question's passages: each names a paragraph (p54, or slug#p54) that exists."""
+    stored = {s.slug: s for s in db.session.scalars(select(Source))}
+    problems = []
+    for ref in passages:
+        m = PASSAGE.fullmatch(ref)
+        if not m:
+            problems.append(f"{ref!r} is not a paragraph anchor such as p54 (or slug#p54)")
+            continue
+        slug = m.group("slug") or (next(iter(stored)) if len(stored) == 1 else None)
+        if slug is None or slug not in stored:
+            problems.append(f"{ref!r}: name the source, e.g. {next(iter(stored), 'slug')}#{m.group('anchor')}"
+                            if slug is None else f"{ref!r}: unknown source {slug!r}")
+        elif quotes.parsed(stored[slug]).paragraph(m.group("anchor")) is None:
+            problems.append(f"{ref!r}: the source {slug!r} has no paragraph {m.group('anchor')}")
+    return problems
+
+
 def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
     """Curated questions per theme; a theme whose questions were edited here keeps the local version."""
     data = read_yaml(path) or {}
     if not isinstance(data, dict):
         errors.append(f"{path.name}: expected a mapping of theme id to a list of questions")
         return
-    for theme_id, items in data.items():
+    for theme_id, raw in data.items():
         if db.session.get(Theme, theme_id) is None:
             errors.append(f"{path.name}: {theme_id}: unknown theme")
             continue
-        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
-            errors.append(f"{path.name}: {theme_id}: expected a list of questions (text)")
+        items = _question_items(raw)
+        if items is None:
+            errors.append(f"{path.name}: {theme_id}: expected a list of questions (text, or text and passages)")
+            continue
+        bad = [f"{path.name}: {theme_id}: question {n}: passages: {problem}"
+               for n, (_, passages) in enumerate(items, start=1) for problem in _check_passages(passages)]
+        if bad:
+            errors.extend(bad)
             continue
         existing = list(db.session.scalars(select(Question).where(Question.theme_id == theme_id)
                                            .order_by(Question.position)))
@@ -215,8 +257,8 @@ def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
             continue
         for q in existing:
             db.session.delete(q)
-        for position, text in enumerate(items):
+        for position, (text, passages) in enumerate(items):
             db.session.add(Question(theme_id=theme_id, position=position, text=" ".join(text.split()),
-                                    status="reviewed", curated=True))
+                                    passages=passages, status="reviewed", curated=True))
             report.questions += 1
     db.session.flush()

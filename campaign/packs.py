@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from . import quotes, render, sources, translations, verbatim
+from . import credits, passages, quotes, render, sources, translations, verbatim
 from .config import ROOT
 from .db import db
 from .models import Question, Quote, Source, Theme, quote_themes
@@ -442,6 +442,22 @@ def own_quotes() -> dict[str, list[str]]:
     return out
 
 
+def section_contents(spec: PackSpec, index: int, section: SectionSpec,
+                     own: dict[str, list[str]] | None = None) -> tuple[list[str], list[Question], list]:
+    """What a section prints: quotation ids, questions, and the paragraphs those questions are about.
+
+    Beside its own quotations, a section prints the theme's quotations that cover a paragraph its
+    questions name (and the paragraph itself when no quotation covers it), so every question can
+    be discussed from the page it stands on.
+    """
+    chosen = _select_questions(spec, index, section)
+    paragraphs = passages.referred(chosen)
+    ids = _section_quotes(index, section, own)
+    if section.quotes is None:
+        ids += [qid for qid in passages.covering(section.theme, paragraphs) if qid not in ids]
+    return ids, chosen, paragraphs
+
+
 def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] | None = None) -> list[str]:
     """The quotation ids of a section: as listed, else those whose first theme is this one."""
     if section.quotes is not None:
@@ -453,34 +469,10 @@ def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] 
     return ids
 
 
-def _source_credit(source: Source) -> dict:
-    """What the cover and credits say about a source."""
-    meta = source.meta or {}
-    return {"slug": source.slug, "title": source.title, "interviewee": source.interviewee,
-            "interviewers": list(meta.get("interviewers") or []), "publisher": source.publisher,
-            "published": source.published.isoformat() if source.published else "",
-            "year": source.published.year if source.published else "", "url": source.url,
-            "lang": meta.get("language") or "en",
-            "also": [{"publisher": a.get("publisher", ""), "date": str(a.get("date", "")), "url": a.get("url", "")}
-                     for a in meta.get("also_published") or [] if isinstance(a, dict)]}
-
-
-def _excerpts(quote_rows: list[Quote]) -> list[list]:
-    """Group quotations whose paragraphs overlap, so each passage is printed once with every mark."""
-    groups: list[dict] = []
-    for q in quote_rows:
-        parsed = quotes.parsed(q.source)
-        first = parsed.paragraph(q.anchor)
-        last = parsed.paragraph_at(max(q.end - 1, q.start)) or first
-        numbers = set(range(first.number, last.number + 1))
-        for g in groups:
-            if g["source"] == q.source_id and g["numbers"] & numbers:
-                g["numbers"] |= numbers
-                g["quotes"].append(q)
-                break
-        else:
-            groups.append({"source": q.source_id, "numbers": numbers, "quotes": [q]})
-    return [[g["numbers"], g["quotes"]] for g in groups]
+def _source_credit(source: Source, lang: str = DATA_LANG) -> dict:
+    """What the cover, the attributions and the credits page say about a source (``credits.credit``)."""
+    found = credits.credit(source, lang, credits.catalog_gettext(_translations(lang)))
+    return {**found.as_dict(), "interviewers": list(found.interviewers)}
 
 
 def _prompt(parsed: sources.ParsedSource, first: sources.Paragraph, interviewee: str):
@@ -504,7 +496,8 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     terms = glossary if spec.glossary != "none" else ()
     themes = {t.id: t for t in db.session.scalars(select(Theme))}
     own = own_quotes()
-    all_ids = [qid for i, s in enumerate(spec.sections) for qid in _section_quotes(i, s, own)]
+    contents = [section_contents(spec, i, s, own) for i, s in enumerate(spec.sections)]
+    all_ids = [qid for ids, _, _ in contents for qid in ids]
     try:
         verified = {q.id: q for q in quotes.get_many_verified(list(dict.fromkeys(all_ids)))}
     except quotes.QuoteError as exc:
@@ -513,7 +506,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         raise PamphletError("sections", f"a quotation no longer matches its source: {exc}") from None
 
     used: dict[str, list[str]] = {}  # glossary slug -> anchors of its first use in each section
-    credits: dict[int, dict] = {}
+    credited: dict[int, dict] = {}
     sections = []
     # A pack in Russian or Arabic prints the library's translated texts where they may be used
     # (reviewed, or drafts when allowed and then marked); the rest stays in English, marked so.
@@ -548,17 +541,17 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                "title": str(tr_theme["name"]) if tr_theme else theme.name, "title_in": title_in,
                "intro": intro_runs, "intro_in": intro_in, "excerpts": [], "questions": []}
         shown_prompts: set[int] = set()
-        for numbers, group in _excerpts([verified[qid] for qid in _section_quotes(n - 1, section, own)]):
-            source = group[0].source
-            credits.setdefault(source.id, _source_credit(source))
+        ids, chosen, paragraphs = contents[n - 1]
+        for source, numbers, group in passages.excerpts([verified[qid] for qid in ids], paragraphs):
+            credited.setdefault(source.id, _source_credit(source, spec.lang))
             parsed = quotes.parsed(source)
-            paras = [parsed.paragraphs[k - 1] for k in sorted(numbers)]
+            paras = [parsed.paragraphs[k - 1] for k in numbers]
             prompt = _prompt(parsed, paras[0], source.interviewee) if spec.prompts else None
             if prompt is not None and prompt.number in shown_prompts:
                 prompt = None
             excerpt = {"source": source.slug, "speaker": paras[0].speaker,
                        "anchors": f"¶{paras[0].number}" + (f"–{paras[-1].number}" if len(paras) > 1 else ""),
-                       "credit": credits[source.id], "prompt": None, "paragraphs": [], "notes": [],
+                       "credit": credited[source.id], "prompt": None, "paragraphs": [], "notes": [],
                        "translations": []}
             if prompt is not None:
                 shown_prompts.add(prompt.number)
@@ -596,12 +589,12 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         if tr_questions is not None and len(tr_questions) != len(order):
             tr_questions = None  # out of step with questions.yaml: print the English ones
         tr_in = in_lang(texts.questions.get(theme.id)) if tr_questions else in_lang(None)
-        for q in _select_questions(spec, n - 1, section):
+        for q in chosen:
             if tr_questions:
                 item = {"runs": runs(tr_questions[order.index(q.id)]), "in": tr_in}
             else:
                 item = {"runs": runs(q.text, terms=terms, seen=seen, use_prefix=prefix), "in": in_lang(None)}
-            out["questions"].append({"draft": q.status != "reviewed", **item})
+            out["questions"].append({"draft": q.status != "reviewed", "passages": list(q.passages or []), **item})
         by_slug = {t.slug: t for t in terms}
         out["terms"] = [{"slug": s, "term": by_slug[s].term, "use": prefix + s,
                          "as": seen[s] if seen[s].casefold() != by_slug[s].term.casefold() else ""}
@@ -633,7 +626,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         "title": spec.title, "subtitle": spec.subtitle, "editor": spec.editor,
         "session_minutes": spec.session_minutes, "plan": session_plan(spec.session_minutes),
         "ground_rules": list(spec.ground_rules), "further_reading": list(spec.further_reading),
-        "sections": sections, "glossary": entries, "credits": list(credits.values()),
+        "sections": sections, "glossary": entries, "credits": list(credited.values()),
         "quote_count": len(verified), "draft_questions": any(q["draft"] for s in sections for q in s["questions"]),
     }
 
@@ -695,7 +688,7 @@ def fingerprint(spec: PackSpec, glossary_path: Path = GLOSSARY_FILE) -> str:
     ids: set[str] = set()
     own = own_quotes()
     for i, s in enumerate(spec.sections):
-        ids.update(_section_quotes(i, s, own))
+        ids.update(section_contents(spec, i, s, own)[0])
     rows = db.session.execute(select(Quote.id, Quote.text, Quote.speaker, Quote.context, Quote.position, Source.sha256)
                               .join(Source, Quote.source_id == Source.id).where(Quote.id.in_(ids))
                               .order_by(Quote.id)).all()
@@ -704,7 +697,7 @@ def fingerprint(spec: PackSpec, glossary_path: Path = GLOSSARY_FILE) -> str:
     h.update(json.dumps([list(r) for r in db.session.execute(
         select(Theme.id, Theme.name, Theme.description).where(Theme.id.in_(themes)).order_by(Theme.id)).all()]).encode())
     h.update(json.dumps([list(r) for r in db.session.execute(
-        select(Question.theme_id, Question.position, Question.id, Question.text, Question.status)
+        select(Question.theme_id, Question.position, Question.id, Question.text, Question.passages, Question.status)
         .where(Question.theme_id.in_(themes)).order_by(Question.theme_id, Question.position, Question.id)).all()]).encode())
     h.update(glossary_path.read_bytes())
     if spec.lang != DATA_LANG:

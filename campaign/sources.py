@@ -244,12 +244,42 @@ def digest(text: str) -> str:
 # -- metadata -----------------------------------------------------------------
 
 META_FIELDS = ("slug", "title", "interviewee", "interviewers", "published", "edition", "url", "publisher",
-               "also_published", "speakers", "language")
+               "also_published", "speakers", "language", "recorded", "recorded_for", "editions")
+EDITION_FIELDS = ("publisher", "date", "url", "language", "status", "this_text", "reprints", "note")
+EDITION_STATUSES = ("published", "announced")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One appearance of a source: who published it (or announced it), when, where, in which language.
+
+    ``this_text`` marks the edition the stored text was taken from; ``status: announced`` an edition
+    the source only says is coming (so it has no date or address we could cite).
+    """
+
+    publisher: str = ""
+    date: date | None = None
+    url: str = ""
+    language: str = "en"
+    status: str = "published"
+    this_text: bool = False
+    reprints: str = ""
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        """The edition as stored in ``Source.meta``."""
+        return {"publisher": self.publisher, "date": self.date.isoformat() if self.date else None, "url": self.url,
+                "language": self.language, "status": self.status, "this_text": self.this_text,
+                "reprints": self.reprints, "note": self.note}
 
 
 @dataclass(frozen=True)
 class SourceMeta:
-    """What a source is: who speaks, who asked, when and where it was published."""
+    """What a source is: who speaks, who asked, when it was recorded, and each edition it appeared in.
+
+    ``publisher``, ``published`` and ``url`` are the edition a citation points to (the first
+    published edition with a publisher); they are derived from ``editions`` when those are given.
+    """
 
     slug: str
     title: str
@@ -262,6 +292,9 @@ class SourceMeta:
     also_published: tuple[dict, ...] = ()
     speakers: dict[str, str] = field(default_factory=dict)
     language: str = "en"
+    recorded: date | None = None
+    recorded_for: str = ""
+    editions: tuple[Edition, ...] = ()
 
     def as_dict(self) -> dict:
         return {"slug": self.slug, "title": self.title, "interviewee": self.interviewee,
@@ -269,7 +302,9 @@ class SourceMeta:
                 "published": self.published.isoformat() if self.published else None,
                 "edition": self.edition.isoformat() if self.edition else None,
                 "url": self.url, "also_published": [dict(a) for a in self.also_published],
-                "speakers": dict(self.speakers), "language": self.language}
+                "speakers": dict(self.speakers), "language": self.language,
+                "recorded": self.recorded.isoformat() if self.recorded else None,
+                "recorded_for": self.recorded_for, "editions": [e.as_dict() for e in self.editions]}
 
 
 def _date(value, name: str) -> date | None:
@@ -281,6 +316,63 @@ def _date(value, name: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise SourceFormatError(f"{value!r} is not a date (YYYY-MM-DD)", field_name=name) from None
+
+
+def _url(value, name: str) -> str:
+    """An address (http or https), or an error naming the field."""
+    url = str(value or "").strip()
+    if url and not re.match(r"https?://", url):
+        raise SourceFormatError("must start with http:// or https://", field_name=name)
+    return url
+
+
+def editions_from(data: dict) -> tuple[Edition, ...]:
+    """The editions of a source: as listed, or built from the older publisher/published/also_published fields."""
+    listed = data.get("editions")
+    if listed is None:
+        out = []
+        if data.get("publisher") or data.get("published") or data.get("url"):
+            out.append(Edition(publisher=str(data.get("publisher") or "").strip(),
+                               date=_date(data.get("published"), "published"), url=_url(data.get("url"), "url")))
+        for i, a in enumerate(data.get("also_published") or []):
+            out.append(Edition(publisher=str(a.get("publisher") or "").strip(),
+                               date=_date(a.get("date"), f"also_published[{i}].date"),
+                               url=_url(a.get("url"), f"also_published[{i}].url")))
+        if data.get("edition"):
+            out.append(Edition(date=_date(data.get("edition"), "edition"), this_text=True))
+        return tuple(out)
+    if not isinstance(listed, list) or not all(isinstance(e, dict) for e in listed):
+        raise SourceFormatError("must be a list of {publisher, date, url, language, status, this_text, reprints, "
+                                "note}", field_name="editions")
+    out = []
+    for i, e in enumerate(listed):
+        where = f"editions[{i}]"
+        unknown = sorted(set(e) - set(EDITION_FIELDS))
+        if unknown:
+            raise SourceFormatError(f"unknown field(s) {', '.join(unknown)}; expected some of "
+                                    f"{', '.join(EDITION_FIELDS)}", field_name=f"{where}.{unknown[0]}")
+        status = str(e.get("status") or "published")
+        if status not in EDITION_STATUSES:
+            raise SourceFormatError(f"must be one of {', '.join(EDITION_STATUSES)}", field_name=f"{where}.status")
+        edition = Edition(publisher=str(e.get("publisher") or "").strip(), date=_date(e.get("date"), f"{where}.date"),
+                          url=_url(e.get("url"), f"{where}.url"), language=str(e.get("language") or "en"),
+                          status=status, this_text=bool(e.get("this_text")),
+                          reprints=str(e.get("reprints") or "").strip(), note=str(e.get("note") or "").strip())
+        if status == "announced" and (edition.date or edition.url):
+            raise SourceFormatError("an announced edition has no date or address yet; list it as published "
+                                    "once it has appeared", field_name=f"{where}.status")
+        if not (edition.publisher or edition.date):
+            raise SourceFormatError("needs a publisher or a date", field_name=where)
+        out.append(edition)
+    if sum(e.this_text for e in out) > 1:
+        raise SourceFormatError("only one edition can be the one this text comes from", field_name="editions")
+    return tuple(out)
+
+
+def cited_edition(editions) -> Edition | None:
+    """The edition a short citation names: the first published one with a publisher (else the first)."""
+    published = [e for e in editions if e.status == "published"]
+    return next((e for e in published if e.publisher), published[0] if published else None)
 
 
 def meta_from_dict(data: dict) -> SourceMeta:
@@ -306,18 +398,29 @@ def meta_from_dict(data: dict) -> SourceMeta:
             isinstance(k, str) and re.fullmatch(r"[A-Z]{1,3}", k) and str(v).strip() for k, v in speakers.items()):
         raise SourceFormatError("must map initials (A–Z) to full names, e.g. {L: Leila al-Shami}",
                                 field_name="speakers")
-    url = str(data.get("url") or "").strip()
-    if url and not re.match(r"https?://", url):
-        raise SourceFormatError("must start with http:// or https://", field_name="url")
+    url = _url(data.get("url"), "url")
     also = data.get("also_published") or []
     if not isinstance(also, list) or not all(isinstance(a, dict) for a in also):
         raise SourceFormatError("must be a list of {publisher, date, url}", field_name="also_published")
+    published = _date(data.get("published"), "published")
+    edition = _date(data.get("edition"), "edition")
+    editions = editions_from(data)
+    publisher = str(data.get("publisher") or "").strip()
+    if data.get("editions") is not None:
+        cited = cited_edition(editions)
+        this = next((e for e in editions if e.this_text), None)
+        publisher = publisher or (cited.publisher if cited else "")
+        published = published or (cited.date if cited else None)
+        url = url or (cited.url if cited else "")
+        edition = edition or (this.date if this else None)
     return SourceMeta(slug=slug, title=str(data["title"]).strip(), interviewee=str(data["interviewee"]).strip(),
-                      interviewers=tuple(interviewers), publisher=str(data.get("publisher") or "").strip(),
-                      published=_date(data.get("published"), "published"),
-                      edition=_date(data.get("edition"), "edition"), url=url,
-                      also_published=tuple({str(k): str(v) for k, v in a.items()} for a in also), speakers={k: str(v).strip() for k, v in speakers.items()},
-                      language=str(data.get("language") or "en"))
+                      interviewers=tuple(interviewers), publisher=publisher, published=published,
+                      edition=edition, url=url,
+                      also_published=tuple({str(k): str(v) for k, v in a.items()} for a in also),
+                      speakers={k: str(v).strip() for k, v in speakers.items()},
+                      language=str(data.get("language") or "en"),
+                      recorded=_date(data.get("recorded"), "recorded"),
+                      recorded_for=str(data.get("recorded_for") or "").strip(), editions=editions)
 
 
 def read_source_files(text_path: Path) -> tuple[SourceMeta, str]:

@@ -17,6 +17,8 @@ from campaign.db import db
 from campaign.models import Quote
 from conftest import staff_client
 
+# Recorded for Open Left on 29 November; first published by LeftEast on 16 December (the source's editions).
+CREDIT = "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016"
 SIZES = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920),
          "landscape": (1200, 675), "og": (1200, 630)}
 
@@ -81,7 +83,7 @@ def test_every_format_has_its_exact_pixel_size_and_metadata(client, longest):
         assert image.size == size, fmt
         assert squash(image.text["Description"]).startswith(squash(text))
         assert image.text["Alt"] == image.text["Description"]
-        assert image.text["Description"].endswith(f"— {speaker}, Open Left interview, 29 November 2016")
+        assert image.text["Description"].endswith(f"— {speaker}, {CREDIT}")
         assert image.text["Author"] == speaker
         assert image.text["Source"] == f"http://handbill.test/quotes/{quote_id}"
         assert quote_id in image.text["Title"]
@@ -101,7 +103,7 @@ def test_longest_quote_is_whole_in_the_pdf_at_every_format(app, longest):
         assert (round(float(box.width) / 0.75), round(float(box.height) / 0.75)) == SIZES[fmt]
         extracted = squash(reader.pages[0].extract_text())
         assert squash(text) in extracted, fmt
-        assert speaker in extracted and "Open Left interview, 29 November 2016" in extracted, fmt
+        assert speaker in extracted and CREDIT in extracted, fmt
 
 
 def test_type_is_fitted_to_the_text_and_stays_legible(app, longest):
@@ -247,7 +249,7 @@ def test_quote_page_has_link_preview_meta_and_the_og_card(client, longest):
     parser = MetaParser()
     parser.feed(response.get_data(as_text=True))
     meta = parser.meta
-    alt = f"{text} — {speaker}, Open Left interview, 29 November 2016"
+    alt = f"{text} — {speaker}, {CREDIT}"
     assert meta["og:type"] == "article"
     assert meta["og:url"] == f"http://handbill.test/quotes/{quote_id}"
     assert speaker in meta["og:title"] and meta["og:title"].startswith("“")
@@ -267,7 +269,7 @@ def test_quote_page_shows_the_card_with_alt_text_and_a_copy_button(client):
     response = client.get("/quotes/open-air-prison?palette=olive")
     parser = MetaParser()
     parser.feed(response.get_data(as_text=True))
-    alt = "So they are effectively in an open-air prison. — Leila al-Shami, Open Left interview, 29 November 2016"
+    alt = f"So they are effectively in an open-air prison. — Leila al-Shami, {CREDIT}"
     previews = [i for i in parser.images if "/card.png" in i.get("src", "")]
     assert previews and previews[0]["alt"] == alt and "palette=olive" in previews[0]["src"]
     assert alt in parser.textareas
@@ -324,7 +326,7 @@ def test_zip_holds_the_pngs_and_their_alt_text(staff, app):
     with app.app_context():
         for row in rows:
             quote = db.session.get(Quote, row["quote_id"])
-            assert row["alt_text"] == f"{quote.text} — {quote.speaker}, Open Left interview, 29 November 2016"
+            assert row["alt_text"] == f"{quote.text} — {quote.speaker}, {CREDIT}"
             assert png(archive.read(row["file"])).text["Description"] == row["alt_text"]
     text = archive.read("alt-text.txt").decode("utf-8")
     assert "open-air-prison-og.png\nSo they are effectively in an open-air prison. — Leila al-Shami" in text
@@ -364,7 +366,7 @@ def test_copy_button_copies_the_alt_text(page, live_server):
     page.get_by_role("button", name="Copy alt text").click()
     page.get_by_text("Copied").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == "So they are effectively in an open-air prison. — Leila al-Shami, Open Left interview, 29 November 2016"
+    assert copied == f"So they are effectively in an open-air prison. — Leila al-Shami, {CREDIT}"
     page.locator(".card-preview img").scroll_into_view_if_needed()
     page.wait_for_function("() => { const i = document.querySelector('.card-preview img');"
                            " return i.complete && i.naturalWidth > 0; }", timeout=20000)

@@ -23,6 +23,7 @@ from conftest import staff_client
 
 MM = 72 / 25.4
 SOURCE_URL = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
+CITE = "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016"
 FLYER = {"design": "flyer", "size": "A5", "quotes": ["open-air-prison", "tyrants-mass-slaughter"],
          "headline": "Aleppo under siege", "call_to_action": "Join the reading group on Thursday.",
          "qr_url": "https://example.org/join?group=aleppo", "qr_label": "Sign up"}
@@ -97,12 +98,16 @@ def test_every_quotation_with_speaker_and_source_credit(app):
         source = chosen[0].source
     for quote in chosen:
         assert _squash(quote.text) in squashed
-        assert _squash(f"— {quote.speaker}, Open Left, 29 November 2016") in squashed
+        assert _squash(f"— {quote.speaker}, {CITE}") in squashed
     assert "Ilya Matveev" in text, "a quotation by an interviewer is attributed to him, not to the interviewee"
-    # the footer credits the source: title, date, URL
+    # the footer credits the source's editions truthfully: recorded for Open Left (which had only
+    # announced a Russian edition), published by LeftEast at its own address, and the edition we quote
     assert _squash(source.title) in squashed
-    assert "29 November 2016" in text
-    assert _squash(SOURCE_URL) in squashed
+    assert _squash("Recorded on 29 November 2016 for Open Left (announced there in Russian).") in squashed
+    assert _squash(f"Published by LeftEast, 16 December 2016: {SOURCE_URL}") in squashed
+    assert _squash("Quoted from the edition of 18 December 2016, which reprints LeftEast") in squashed
+    assert _squash(f"Open Left, 29 November 2016: {SOURCE_URL}") not in squashed
+    assert "published it in Russian" not in text
 
 
 def test_fonts_are_embedded_and_subset(app):
@@ -128,7 +133,8 @@ def test_metadata_and_tags(app):
     meta = reader.metadata
     assert meta.title == "Aleppo under siege"
     assert meta.author == "Anti-War Reading Group"
-    assert "Leila al-Shami" in meta.subject and "Open Left" in meta.subject and "2016-11-29" in meta.subject
+    assert "Leila al-Shami" in meta.subject and "Recorded on 29 November 2016 for Open Left" in meta.subject
+    assert f"Published by LeftEast, 16 December 2016: {SOURCE_URL}" in meta.subject
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "en"
     assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
@@ -136,9 +142,14 @@ def test_metadata_and_tags(app):
     assert "pdfuaid" in xmp and "Aleppo under siege" in xmp
 
 
-def test_author_defaults_to_the_speakers(app):
-    _spec, rendered = _build(app)
-    assert PdfReader(io.BytesIO(rendered.pdf)).metadata.author == "Leila al-Shami"
+@pytest.mark.parametrize("design,size", [("flyer", "A5"), ("two-up", "A4")])
+def test_author_is_the_contact_or_the_campaign_never_a_speaker(app, design, size):
+    # quotations by an interviewer only: he did not write the leaflet, so he is not its author
+    ids = ["left-should-lead-anti-war-movement", "no-moral-outrage-in-russia"]
+    _spec, rendered = _build(app, design=design, size=size, quotes=ids)
+    assert PdfReader(io.BytesIO(rendered.pdf)).metadata.author == "Handbill"
+    _spec, rendered = _build(app, design=design, size=size, quotes=ids, contact="Anti-War Reading Group")
+    assert PdfReader(io.BytesIO(rendered.pdf)).metadata.author == "Anti-War Reading Group"
 
 
 @pytest.mark.parametrize("design,size", [("flyer", "A5"), ("poster", "A4"), ("two-up", "A4"), ("handout", "A4")])

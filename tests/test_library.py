@@ -135,3 +135,68 @@ def test_local_edits_survive_a_reload(app, staff, runner):
     with app.app_context():
         quote = db.session.get(Quote, "open-air-prison")
         assert quote.context == "Our own note." and quote.theme_ids == ["aleppo-siege", "russias-war"]
+
+
+# -- the source's editions and the one credit every output prints --------------------------------
+
+LEFTEAST = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
+CITE = "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016"
+
+
+def test_the_source_metadata_models_each_edition_truthfully(app):
+    from campaign.models import Source
+    with app.app_context():
+        meta = db.session.scalar(select(Source)).meta
+    assert meta["recorded"] == "2016-11-29" and meta["recorded_for"] == "Open Left"
+    by_publisher = {e["publisher"]: e for e in meta["editions"]}
+    # Open Left: the text only says the interview "will soon appear in Russian" there
+    assert by_publisher["Open Left"] == {**by_publisher["Open Left"], "status": "announced", "date": None,
+                                         "url": "", "language": "ru"}
+    assert by_publisher["LeftEast"]["date"] == "2016-12-16" and by_publisher["LeftEast"]["url"] == LEFTEAST
+    [ours] = [e for e in meta["editions"] if e["this_text"]]
+    assert ours["date"] == "2016-12-18" and ours["publisher"] == "" and ours["reprints"] == "LeftEast"
+    glossary = yaml.safe_load((ROOT / "library" / "glossary.yaml").read_text(encoding="utf-8"))
+    open_left = next(g for g in glossary if g["term"] == "Open Left")["definition"]
+    assert "published it in Russian" not in open_left and "will soon appear" in open_left
+
+
+def test_api_and_export_credit_each_publisher_with_its_own_date_and_address(runner, client):
+    exported = json.loads(runner.invoke(args=["quotes", "export"]).output)
+    api = client.get("/api/quotes").get_json()
+    for data in (exported, api):
+        credit = data[0]["source_credit"]
+        assert credit["cite"] == CITE
+        assert credit["url"] == data[0]["source_url"] == LEFTEAST
+        lines = [(line["text"], line["url"]) for line in credit["lines"]]
+        assert lines == [("Recorded on 29 November 2016 for Open Left (announced there in Russian)", ""),
+                         ("Published by LeftEast, 16 December 2016", LEFTEAST),
+                         ("Quoted from the edition of 18 December 2016, which reprints LeftEast; "
+                          "it names no publisher", "")]
+        assert f"Open Left, 29 November 2016: {LEFTEAST}" not in credit["full"]
+
+
+@pytest.mark.parametrize("editions,field", [
+    ([{"publisher": "Open Left", "status": "announced", "date": "2016-11-29"}], "editions[0].status"),
+    ([{"publisher": "LeftEast", "date": "16/12/2016"}], "editions[0].date"),
+    ([{"publisher": "LeftEast", "url": "criticatac.ro"}], "editions[0].url"),
+    ([{"publisher": "LeftEast", "printed": True}], "editions[0].printed"),
+    ([{"date": "2016-12-18", "this_text": True}, {"date": "2016-12-19", "this_text": True}], "editions"),
+])
+def test_bad_editions_are_refused_naming_the_field(editions, field):
+    from campaign import sources
+    with pytest.raises(sources.SourceFormatError) as caught:
+        sources.meta_from_dict({"slug": "x", "title": "t", "interviewee": "Someone", "editions": editions})
+    assert caught.value.field_name == field
+
+
+def test_questions_name_existing_passages(app, runner, tmp_path):
+    from campaign.models import Question
+    with app.app_context():
+        questions = list(db.session.scalars(select(Question)))
+        assert questions and all(q.passages for q in questions)
+    lib = write_library(tmp_path, (ROOT / "library" / "quotes.yaml").read_text(encoding="utf-8"))
+    (lib / "questions.yaml").write_text(
+        'aleppo-siege:\n  - text: "What happened?"\n    passages: [p999]\n', encoding="utf-8")
+    result = runner.invoke(args=["library", "load", "--dir", str(lib)])
+    assert result.exit_code != 0
+    assert "question 1: passages: 'p999': the source 'al-shami-2016' has no paragraph p999" in result.output

@@ -245,9 +245,71 @@ def test_every_excerpt_is_printed_with_its_speaker_and_source(pack_app, three):
                 if "[" not in piece:
                     assert flat(piece.replace("’", "'")) in text.replace("’", "'"), quote.id
     excerpts = sum(len(s["excerpts"]) for s in context["sections"])
-    assert text.count("— Leila al-Shami, Open Left (2016)") + text.count("— Ilya Matveev, Open Left (2016)") \
-        + text.count("— Gabriel Levy, Open Left (2016)") == excerpts
-    assert "interviewed by Gabriel Levy and Ilya Matveev, Open Left, 2016-11-29" in text
+    assert sum(text.count(f"— {name}, Interview for Open Left (2016)")
+               for name in ("Leila al-Shami", "Ilya Matveev", "Gabriel Levy")) == excerpts
+    assert ("Leila al-Shami, interviewed by Gabriel Levy and Ilya Matveev — "
+            "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016") in text
+
+
+LEFTEAST = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
+
+
+def test_credits_page_names_each_edition_with_its_own_date_and_address(three):
+    texts = page_texts(three, layout=False)
+    start = contents(three)["Sources, further reading and credits"]
+    credits = bare("\n".join(texts[start - 1:]))
+    assert bare("Recorded on 29 November 2016 for Open Left (announced there in Russian).") in credits
+    assert bare(f"Published by LeftEast, 16 December 2016: {LEFTEAST}") in credits
+    assert bare("Quoted from the edition of 18 December 2016, which reprints LeftEast; it names no publisher.") in credits
+    # the LeftEast address is LeftEast's: it stands after LeftEast's edition, never after Open Left
+    assert bare(f"Open Left, 29 November 2016: {LEFTEAST}") not in credits
+    assert bare("Also published by") not in credits
+
+
+def bare(text: str) -> str:
+    """Text without white space or hyphens, so words and addresses broken at a line end still match."""
+    return re.sub(r"[\s\-‐\u00ad]", "", text.replace("’", "'"))
+
+
+def _section_texts(pdf: bytes) -> dict[int, str]:
+    """Section number → the flattened text of its pages (from its opener to the next one)."""
+    texts, starts = page_texts(pdf, layout=False), section_starts(pdf)
+    ends = sorted(starts.values()) + [contents(pdf)["Glossary"]]
+    return {n: bare("\n".join(texts[start - 1:ends[ends.index(start) + 1] - 1])) for n, start in starts.items()}
+
+
+def test_each_section_prints_every_passage_its_questions_are_about_in_source_order(pack_app, full):
+    data = yaml.safe_load((ROOT / "pamphlets" / "reading-pack-full.yaml").read_text(encoding="utf-8"))
+    with pack_app.app_context():
+        context = packs.gather(packs.validate(data))
+        from campaign import quotes
+        from campaign.models import Source
+        parsed = quotes.parsed(db.session.scalar(db.select(Source)))
+    printed_pdf = _section_texts(full)
+    assert len(printed_pdf) == len(context["sections"]) == 10
+    for section in context["sections"]:
+        printed = [p["number"] for e in section["excerpts"] for p in e["paragraphs"]]
+        assert printed == sorted(printed), (section["theme"], "passages out of source order")
+        for question in section["questions"]:
+            assert question["passages"], (section["theme"], "a question names the passage it is about")
+            for anchor in question["passages"]:
+                number = int(anchor[1:])
+                assert number in printed, (section["theme"], anchor)
+                # and on the page: the paragraph's opening words stand in that section of the PDF
+                opening = " ".join(parsed.paragraph(anchor).text.split()[:12]).replace("*", "")
+                assert bare(opening) in printed_pdf[section["n"]], (section["theme"], anchor)
+    russian_left = next(s for s in context["sections"] if s["theme"] == "russian-left")
+    speakers = [e["speaker"] for e in russian_left["excerpts"]]
+    assert speakers[0] == "Leila al-Shami" and 54 in [p["number"] for e in russian_left["excerpts"]
+                                                        for p in e["paragraphs"]]
+
+
+def test_every_theme_is_led_by_the_interviewees_words():
+    library = yaml.safe_load((ROOT / "library" / "quotes.yaml").read_text(encoding="utf-8"))
+    for theme in yaml.safe_load((ROOT / "library" / "themes.yaml").read_text(encoding="utf-8")):
+        speakers = [q["speaker"] for q in library if theme["id"] in q["themes"]]
+        hers = speakers.count("Leila al-Shami")
+        assert hers > len(speakers) - hers, (theme["id"], hers, len(speakers))
 
 
 def test_three_to_six_reviewed_questions_per_section(pack_app, three):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from campaign import leaflets, pamphlets
+from campaign import leaflets, pamphlets, quotes, verbatim
 from campaign.pamphlets import PamphletError
 from conftest import staff_client
 
@@ -35,6 +36,54 @@ def test_the_shipped_leaflet_pamphlets_are_valid_and_use_the_curated_library(app
     flyers = [p for p in loaded if p.kind == "leaflet"]
     assert len(flyers) >= 3
     assert len({p.spec.design for p in flyers}) >= 3
+
+
+QUOTED = re.compile(r"^\s*[“\"‘«](?P<words>.+?)[”\"’»]\s*$")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower().replace("’", "'"))
+
+
+def headline_problem(headline: str, chosen) -> str | None:
+    """Why a headline would put words in a speaker's mouth, or None.
+
+    A headline in quotation marks must be verbatim from a speaker of the leaflet's quotations;
+    any other headline is ours, and must not borrow three words running from those quotations
+    (a paraphrase such as "we are standing by" set above "people are standing by").
+    """
+    m = QUOTED.match(headline)
+    if m:
+        for q in chosen:
+            try:
+                verbatim.verify(m.group("words"), q.speaker, quotes.parsed(q.source))
+                return None
+            except verbatim.NotVerbatim as exc:
+                problem = f"{headline!r} is in quotation marks but not verbatim: {exc}"
+        return problem
+    words = _words(headline)
+    theirs = {tuple(w[i:i + 3]) for w in (_words(q.text) for q in chosen) for i in range(len(w) - 2)}
+    borrowed = [" ".join(words[i:i + 3]) for i in range(len(words) - 2) if tuple(words[i:i + 3]) in theirs]
+    return f"{headline!r} is not in quotation marks but borrows {borrowed}" if borrowed else None
+
+
+def test_no_shipped_headline_presents_words_as_a_speakers_that_are_not_theirs(app):
+    with app.app_context():
+        checked = 0
+        for path in sorted((ROOT / "pamphlets").glob("*.yaml")):
+            loaded = pamphlets.load(path)
+            if loaded.kind != "leaflet" or not loaded.spec.headline:
+                continue
+            chosen = quotes.get_many_verified(list(loaded.spec.quotes))
+            assert headline_problem(loaded.spec.headline, chosen) is None, path.name
+            checked += 1
+        assert checked >= 3
+        # the rule bites: the old poster headline, an invented quotation, and a real one
+        answer = quotes.get_many_verified(["answer-in-aleppo"])
+        assert headline_problem("We are watching, and we are standing by", answer)
+        assert "not verbatim" in headline_problem("“We are standing by”", answer)
+        assert headline_problem("“We are watching such a massive slaughter of civilians and people are "
+                                "standing by.”", answer) is None
 
 
 def test_a_good_file_loads_into_a_spec(app, tmp_path):

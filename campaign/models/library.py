@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import credits
 from ..db import db
 
 
@@ -78,7 +79,8 @@ class Quote(db.Model):
         """The library's exchange form (JSON export and ``/api/quotes``)."""
         return {"id": self.id, "speaker": self.speaker, "text": self.text, "themes": self.theme_ids,
                 "source": self.source.slug, "anchor": self.anchor, "start": self.start, "end": self.end,
-                "context": self.context, "source_title": self.source.title, "source_url": self.source.url}
+                "context": self.context, "source_title": self.source.title, "source_url": self.source.url,
+                "source_credit": credits.credit(self.source).as_dict()}
 
 
 class Question(db.Model):
@@ -89,6 +91,8 @@ class Question(db.Model):
     theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
+    # The paragraphs of the source the question is about ("p54"): a pack prints them in its section.
+    passages: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(16), default="reviewed")  # draft | reviewed
     curated: Mapped[bool] = mapped_column(Boolean, default=False)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
