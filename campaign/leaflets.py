@@ -1,21 +1,22 @@
 """Leaflets and posters: a spec (design, size, quotation ids, texts, options) → print-ready PDF.
 
-The flow is data → HTML → PDF: :func:`validate` turns plain data (a pamphlet file or the web
-form) into a :class:`LeafletSpec`, naming the field of any problem; :func:`context` fetches the
-quotations through the verbatim guard and gathers their attribution; :func:`render_pdf` is
-pure (plain data in, bytes out) and fits the text to the design, shrinking type within the
-design's limits or failing with :class:`LeafletOverflow` naming the block that does not fit.
+The print-output contract, shared with cards and packs: :func:`validate` turns plain data (a
+pamphlet file or the web form) into a :class:`LeafletSpec`, naming the field of any problem;
+:func:`gather` fetches the quotations through the verbatim guard with their attribution;
+:func:`render` is pure (plain data in, bytes out) and fits the text to the design, shrinking type
+within the design's limits or failing with :class:`LeafletOverflow` naming the block that does not
+fit; :func:`key` is the cache key (the one :func:`campaign.render.cache_key`).
 """
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import urlsplit
 
 import segno
 
-from . import quotes, render, translations, verbatim
+from . import quotes, render as renderer, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
@@ -101,7 +102,7 @@ BLOCK_FIELDS = {"headline": "headline", "intro": "intro", "call_to_action": "cal
                 "contact": "contact"}
 
 
-class LeafletOverflow(render.RenderError):
+class LeafletOverflow(renderer.RenderError):
     """The chosen text does not fit the design even at the smallest type size allowed."""
 
 
@@ -299,7 +300,7 @@ def _credit(source, lang: str = "en") -> dict:
             "url": source.url or ""}
 
 
-def context(spec: LeafletSpec) -> dict:
+def gather(spec: LeafletSpec) -> dict:
     """The plain data a leaflet shows: the spec's texts and each quotation, re-verified, with attribution."""
     found = quotes.get_many_verified(list(spec.quotes))
     credits: dict[str, dict] = {}
@@ -347,7 +348,7 @@ def geometry(spec: LeafletSpec) -> dict:
     }
 
 
-def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
+def pdf_options(spec: LeafletSpec, data: dict) -> renderer.PdfOptions:
     """Title, author, subject, language and keywords of the PDF."""
     speakers = sorted({q["speaker"] for q in data["quotes"]})
     first = data["quotes"][0]
@@ -359,7 +360,7 @@ def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
         # Whoever opens the file learns it holds unreviewed translations, even without printing it.
         subject = f"{data['draft_mark']} ({spec.lang}) — {subject}"
         keywords.append(data["draft_mark"])
-    return render.PdfOptions(title=title, author=spec.contact or ", ".join(speakers), subject=subject,
+    return renderer.PdfOptions(title=title, author=spec.contact or ", ".join(speakers), subject=subject,
                              lang=spec.lang, keywords=tuple(keywords), tagged=True)
 
 
@@ -378,7 +379,7 @@ class Describe:
     spec: LeafletSpec
     data: dict
 
-    def __call__(self, overflow: render.Overflow, scale: float) -> str:
+    def __call__(self, overflow: renderer.Overflow, scale: float) -> str:
         design, block = DESIGNS[self.spec.design], overflow.block
         if block.startswith("quote-"):
             n = int(block.split("-", 1)[1])
@@ -402,15 +403,13 @@ class Html:
     data: dict
 
     def __call__(self, scale: float) -> str:
-        return render.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
+        return renderer.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
                                   translations=catalog(self.spec.lang))
 
 
 def catalog(lang: str):
     """The message catalogue for a leaflet's own words (credits, draft marks) in its language."""
-    from .packs import _translations
-
-    return _translations(lang)
+    return renderer.catalog(lang)
 
 
 def columns(items: list[dict], bilingual: bool = False) -> list[list[int]]:
@@ -439,14 +438,14 @@ def template_context(spec: LeafletSpec, data: dict, scale: float) -> dict:
             "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url)}
 
 
-def render_pdf(spec: LeafletSpec, data: dict, *, limits: render.Limits | None = None) -> render.Fitted:
+def render_pdf(spec: LeafletSpec, data: dict, *, limits: renderer.Limits | None = None) -> renderer.Fitted:
     """Pure render: validated spec + plain data → the PDF at the largest type scale that fits."""
     design = DESIGNS[spec.design]
     generated = {"qr.svg": (qr_svg(spec.qr_url), "image/svg+xml")} if spec.qr_url else {}
     try:
-        return render.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
+        return renderer.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
                               options=pdf_options(spec, data), limits=limits, describe=Describe(spec, data))
-    except render.RenderError as exc:
+    except renderer.RenderError as exc:
         if exc.block and not isinstance(exc, LeafletOverflow):
             raise LeafletOverflow(exc.message, exc.block) from None
         raise
@@ -461,12 +460,15 @@ def field_for_block(block: str | None) -> str | None:
     return BLOCK_FIELDS.get(block)
 
 
-def key(spec: LeafletSpec, data: dict) -> str:
-    """The cache key of a leaflet: template (and what it extends), data, options, assets, code version."""
+def key(spec: LeafletSpec, context: dict | None = None) -> str:
+    """The cache key of a leaflet (:func:`campaign.render.cache_key`): template and what it extends,
+    the gathered data, options, assets, code version. ``context`` saves gathering it again."""
+    data = context if context is not None else gather(spec)
     design = DESIGNS[spec.design]
-    return render.cache_key(design.template, data, {"version": VERSION, "geometry": geometry(spec),
-                                                    "scales": design.scales, "pdf": asdict(pdf_options(spec, data)),
-                                                    "segno": segno.__version__})
+    return renderer.cache_key(design.template, data, {"kind": "leaflet", "version": VERSION,
+                                                      "geometry": geometry(spec), "scales": design.scales,
+                                                      "pdf": asdict(pdf_options(spec, data)),
+                                                      "segno": segno.__version__})
 
 
 @dataclass
@@ -479,11 +481,22 @@ class Rendered:
     pages: int = field(default=1)
 
 
-def build(spec: LeafletSpec, cache_dir=None, *, limits: render.Limits | None = None) -> Rendered:
+def render(context: dict, *, limits: renderer.Limits | None = None) -> bytes:
+    """Pure: the gathered data in, the fitted leaflet's PDF out."""
+    return render_pdf(spec_of(context), context, limits=limits).pdf
+
+
+def spec_of(context: dict) -> LeafletSpec:
+    """The spec a gathered context was made from (it carries every field, quotations as data)."""
+    values = {f.name: context[f.name] for f in fields(LeafletSpec) if f.name != "quotes"}
+    return LeafletSpec(quotes=tuple(q["id"] for q in context["quotes"]), **values)
+
+
+def build(spec: LeafletSpec, cache_dir=None, *, limits: renderer.Limits | None = None) -> Rendered:
     """Quotations re-verified, then the cached PDF for identical input or a fresh render."""
-    data = context(spec)
+    data = gather(spec)
     k = key(spec, data)
-    pdf, hit = render.cached_bytes(cache_dir, k, lambda: render_pdf(spec, data, limits=limits).pdf, ".pdf")
+    pdf, hit = renderer.cached_bytes(cache_dir, k, lambda: render(data, limits=limits), ".pdf")
     return Rendered(pdf, k, hit)
 
 
@@ -501,7 +514,7 @@ def pamphlet_render(spec: LeafletSpec) -> bytes:
 
 def pamphlet_key(spec: LeafletSpec) -> str:
     """Pamphlet kind ``leaflet``: what decides the output, so unchanged pamphlets are skipped."""
-    return key(spec, context(spec))
+    return key(spec)
 
 
 def _cache_dir():

@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import cards, quotes, translations
+from .. import cards, cards_batch, quotes, translations
 from ..db import db
 from ..models import Quote
 
@@ -258,16 +258,16 @@ def download():
         abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
     results = []
     for item in _batch(form, chosen):
-        job = cards.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
+        job = cards_batch.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
                         item["source_url"])
-        results.append(cards.run_job(job))
+        results.append(cards_batch.run_job(job))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for result in results:
             if result.png:
                 # PNGs are compressed already: store them as they are
                 archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
-        for name, body in cards.alt_text_files(results).items():
+        for name, body in cards_batch.alt_text_files(results).items():
             archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
     name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
     return Response(buffer.getvalue(), mimetype="application/zip",
