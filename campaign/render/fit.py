@@ -49,6 +49,8 @@ class Measure:
     slack: float  # 0 = full, 0.4 = 40 % of the fixed area is empty; 0 when nothing is marked data-slack
 
 
+# WeasyPrint's public Document/Page API gives no box tree, so measuring reads ``page._page_box``:
+# the one private name the renderer still relies on (pinned WeasyPrint version; tests fail if it moves).
 def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
     """Overflow (see :func:`find_overflow`) and the empty share of each ``data-fit`` area.
 
