@@ -259,7 +259,7 @@ def download():
     results = []
     for item in _batch(form, chosen):
         job = cards_batch.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
-                        item["source_url"])
+                              item["source_url"])
         results.append(cards_batch.run_job(job))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
