@@ -536,7 +536,7 @@ def validate(data: dict) -> CardSpec:
     quote = data.get("quote")
     if not isinstance(quote, str) or not quote:
         raise CardError("quote", "give the id of a quotation")
-    fmt, palette = data.get("format") or DEFAULT_FORMAT, data.get("palette") or DEFAULT_PALETTE
+    fmt, palette = data.get("format", DEFAULT_FORMAT), data.get("palette", DEFAULT_PALETTE)
     _f, _p, mark = check_choice(fmt, palette, data.get("mark") or "")
     lang = data.get("lang") or ""
     from .translations import LANGS
@@ -545,7 +545,8 @@ def validate(data: dict) -> CardSpec:
         raise CardError("lang", f"unknown language {lang!r}; choose one of: en, {', '.join(LANGS)}")
     bilingual = _flag(data, "bilingual")
     if bilingual and lang in ("", "en"):
-        raise CardError("bilingual", "a bilingual card stacks the original and its translation; choose lang ru or ar")
+        raise CardError("bilingual", "a bilingual card stacks the original and its translation; "
+                                     "choose lang=ru or lang=ar")
     return CardSpec(quote=quote, format=fmt, palette=palette, mark=mark, lang=lang, drafts=_flag(data, "drafts"),
                     bilingual=bilingual, source_url=str(data.get("source_url") or ""))
 
