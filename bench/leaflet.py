@@ -103,7 +103,7 @@ def section() -> list[tuple]:
         app = _app(folder)
         with app.app_context():
             spec = pamphlets.load(PAMPHLET).spec
-            data = leaflets.context(spec)
+            data = leaflets.gather(spec)
             fitted = leaflets.render_pdf(spec, data)
             html = render.render_html(leaflets.DESIGNS[spec.design].template,
                                       leaflets.template_context(spec, data, fitted.scale))
@@ -112,7 +112,7 @@ def section() -> list[tuple]:
 
             app_s, bare_s = _interleaved(lambda: render.write_pdf(html, generated=generated, options=options),
                                          lambda: _bare_pdf(html, generated))
-            rows = [(f"leaflet: {spec.design} {spec.size}, 3 quotations + QR: app renderer (warm render worker, "
+            rows = [(f"leaflet: {spec.design} {spec.size}, 3 quotations + QR: app renderer (warm pool process, "
                      "time/memory-bounded, asset-only fetcher, metadata) vs bare WeasyPrint, same HTML",
                      _ms(app_s), _ms(bare_s), round(app_s / bare_s, 2), "≤ 1.2×")]
 

@@ -9,16 +9,13 @@ pure: plain data in (:class:`CardQuote`), bytes out.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
-import time
 from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import credits, render
+from . import credits, render as renderer
 
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
@@ -26,7 +23,7 @@ TEMPLATE = "print/card.html"
 VERSION = 4
 
 
-class CardError(render.RenderError):
+class CardError(renderer.RenderError):
     """A card cannot be made as asked; ``field`` names the offending parameter."""
 
     def __init__(self, field: str, message: str):
@@ -249,27 +246,10 @@ def _context(data: CardQuote, fmt: Format, palette: Palette, mark: str, sizes: l
     }
 
 
-# The design's digest (card template, the templates it extends, print assets) takes ~10 ms to
-# compute; a page listing many cards would pay it per card, so it is re-read at most this often.
-DESIGN_TTL = 5.0
-_design: tuple[float, str] = (0.0, "")
-
-
-def _design_digest() -> str:
-    """``render.cache_key`` of the card design alone, recomputed at most every ``DESIGN_TTL`` seconds."""
-    global _design
-    now = time.monotonic()
-    if not _design[1] or now - _design[0] > DESIGN_TTL:
-        _design = (now, render.cache_key(TEMPLATE, {}, {"version": VERSION}))
-    return _design[1]
-
-
 def cache_key(data: CardQuote, fmt: str, palette: str, mark: str = "", source_url: str = "") -> str:
     """What determines a card's bytes (design, data, options): the cache file's name and the ETag."""
-    h = hashlib.sha256(_design_digest().encode())
-    h.update(json.dumps({"quote": asdict(data), "source_url": source_url, "format": fmt, "palette": palette,
-                         "mark": mark}, sort_keys=True).encode())
-    return h.hexdigest()
+    return renderer.cache_key(TEMPLATE, {"quote": asdict(data), "source_url": source_url},
+                            {"kind": "card", "version": VERSION, "format": fmt, "palette": palette, "mark": mark})
 
 
 # Measured over the curated library, the size that fills a frame is within ±5 % of the plain
@@ -296,12 +276,12 @@ def estimate(data: CardQuote, fmt: Format, mark: str = "") -> float:
 
 
 # The PDF is only an intermediate for the PNG: no tags needed (and the layout is cheaper without).
-PDF_OPTIONS = render.PdfOptions(tagged=False)
+PDF_OPTIONS = renderer.PdfOptions(tagged=False)
 
 
 def _layout(html: str):
     """Lay out a card with the project's renderer (asset-only fetcher, no attachments)."""
-    return render.layout(html, options=PDF_OPTIONS)
+    return renderer.layout(html, options=PDF_OPTIONS)
 
 
 def _boxes(box, cls: str):
@@ -340,7 +320,7 @@ def _probe(data: CardQuote, fmt: Format, palette: Palette, mark: str, px: int) -
     first page, inside the frame: never cut, never overflowing.
     """
     context = _context(data, fmt, palette, mark, [px])
-    document = _layout(render.render_html(TEMPLATE, context))
+    document = _layout(renderer.render_html(TEMPLATE, context))
     global LAYOUTS
     LAYOUTS += 1
     root = document.pages[0]._page_box
@@ -435,7 +415,7 @@ def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> byte
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    image = render.page_image(pdf, 0, width=width)
+    image = renderer.page_image(pdf, 0, width=width)
     if image.size != (width, height):
         # pdfium rounds the bitmap up: trim the sub-pixel sliver (or pad, never stretch type)
         canvas = Image.new(image.mode, (width, height), image.getpixel((0, 0)))
@@ -457,39 +437,19 @@ def png_text(data: CardQuote, author: str = "", source_url: str = "") -> dict[st
 
 
 def _render_png(data: CardQuote, fmt: str, palette: str, mark: str, source_url: str) -> tuple[bytes, int]:
-    """Fit, write the PDF and rasterise: ``(png, quote size in px)``; runs inside ``render.bounded``."""
+    """Fit, write the PDF and rasterise: ``(png, quote size in px)``; runs in a render process."""
     format_, palette_, mark = check_choice(fmt, palette, mark)
     document, px = fit(data, format_, palette_, mark)
-    pdf = render.document_pdf(document, PDF_OPTIONS)
+    pdf = renderer.document_pdf(document, PDF_OPTIONS)
     return rasterise(pdf, format_.width, format_.height, png_text(data, source_url=source_url)), px
 
 
-_warm = False
-
-
-def _warm_up() -> None:
-    """Render two sample cards in this process once, so every forked render starts warm.
-
-    Each card is rendered in a short-lived child (``render.bounded``); whatever the child compiles or
-    loads for itself (the card template, fonts at card sizes) is thrown away with it, which cost
-    about a third of a card's time. Samples are fixed text, so rendering them unbounded is safe.
-    """
-    global _warm
-    if _warm:
-        return
-    _warm = True
-    sample = CardQuote(id="sample", text="Solidarity means listening to the people who are under the bombs. " * 3,
-                       speaker="Sample Speaker", source_line="Sample source, 1 January 2016")
-    with render.rendering_in_this_process():  # no render worker may be forked mid-render
-        for fmt in ("square", "og"):
-            _render_png(sample, fmt, DEFAULT_PALETTE, "", "")
-
-
 def render_card(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "", *,
-                cache_dir: str | Path | None = None, source_url: str = "", key: str | None = None) -> Card:
+                cache_dir: str | Path | None = None, source_url: str = "", key: str | None = None,
+                limits: renderer.Limits | None = None) -> Card:
     """Render one card (or take it from the cache); raises ``CardError`` / ``CardTooLong``.
 
-    The render runs under the renderer's time and memory limits (a forked child). ``key`` is
+    The render runs in a render process under the renderer's time and memory limits. ``key`` is
     :func:`cache_key` of the same arguments when the caller has it already.
     """
     _f, _p, mark = check_choice(fmt, palette, mark)
@@ -497,23 +457,28 @@ def render_card(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAU
     chosen = {}
 
     def produce() -> bytes:
-        _warm_up()
-        png, chosen["px"] = render.bounded(_render_png, data, fmt, palette, mark, source_url)
+        png, chosen["px"] = renderer.bounded(_render_png, data, fmt, palette, mark, source_url, limits=limits)
         return png
 
-    png, _hit = render.cached_bytes(cache_dir, key, produce, ".png")
+    png, _hit = renderer.cached_bytes(cache_dir, key, produce, ".png")
     return Card(png=png, quote_id=data.id, format=fmt, palette=palette, size_px=chosen.get("px", 0),
                 alt=data.alt, key=key)
 
 
+def _card_pdf_here(data: CardQuote, fmt: str, palette: str, mark: str) -> bytes:
+    format_, palette_, mark_ = check_choice(fmt, palette, mark)
+    document, _px = fit(data, format_, palette_, mark_)
+    return renderer.document_pdf(document, PDF_OPTIONS)
+
+
 def card_pdf(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "") -> bytes:
     """The intermediate one-page PDF of a card (what the PNG is rasterised from)."""
-    def produce():
-        format_, palette_, mark_ = check_choice(fmt, palette, mark)
-        document, _px = fit(data, format_, palette_, mark_)
-        return render.document_pdf(document, PDF_OPTIONS)
+    return renderer.bounded(_card_pdf_here, data, fmt, palette, mark)
 
-    return render.bounded(produce)
+
+def _fitted_px(data: CardQuote, fmt: str, palette: str, mark: str) -> int:
+    format_, palette_, mark_ = check_choice(fmt, palette, mark)
+    return fit(data, format_, palette_, mark_)[1]
 
 
 def card_html(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "",
@@ -521,100 +486,85 @@ def card_html(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT
     """The HTML of a card at one quote size (the fitted size unless given): for comparisons and debugging."""
     format_, palette_, mark = check_choice(fmt, palette, mark)
     if px is None:
-        px = render.bounded(lambda: fit(data, format_, palette_, mark)[1])
-    return render.render_html(TEMPLATE, _context(data, format_, palette_, mark, [px]))
+        px = renderer.bounded(_fitted_px, data, fmt, palette, mark)
+    return renderer.render_html(TEMPLATE, _context(data, format_, palette_, mark, [px]))
 
 
-# -- batches ---------------------------------------------------------------------------------
+# -- the print-output contract: validate → gather → render, and one cache key ------------------
 
 @dataclass(frozen=True)
-class Job:
-    """One card to build in a worker process: plain data only."""
+class CardSpec:
+    """Everything that decides a card, validated: the quotation, format, palette, mark and language."""
 
-    data: CardQuote
-    format: str
-    palette: str
+    quote: str
+    format: str = DEFAULT_FORMAT
+    palette: str = DEFAULT_PALETTE
     mark: str = ""
-    cache_dir: str | None = None
+    lang: str = ""
+    drafts: bool = False
+    bilingual: bool = False
     source_url: str = ""
 
 
 @dataclass(frozen=True)
-class JobResult:
-    """A built card (``png``) or why not (``error``)."""
+class CardContext:
+    """A card's spec with the quotation as plain data (re-verified, translated if asked)."""
 
-    job: Job
-    png: bytes | None = None
-    error: str = ""
-
-    @property
-    def filename(self) -> str:
-        return filename(self.job.data.id, self.job.format)
+    spec: CardSpec
+    quote: CardQuote
 
 
-def run_job(job: Job) -> JobResult:
-    """Build one card; a quotation that does not fit is reported, not raised (the batch goes on)."""
+def _flag(data: dict, name: str) -> bool:
+    value = data.get(name, False)
+    if value in (True, False, "1", "0", 1, 0):
+        return value in (True, "1", 1)
+    raise CardError(name, "use 1 (yes) or 0 (no)")
+
+
+def validate(data: dict) -> CardSpec:
+    """Check a card's plain data; :class:`CardError` names the first bad field."""
+    if not isinstance(data, dict):
+        raise CardError("card", "expected a mapping of field: value")
+    quote = data.get("quote")
+    if not isinstance(quote, str) or not quote:
+        raise CardError("quote", "give the id of a quotation")
+    fmt, palette = data.get("format", DEFAULT_FORMAT), data.get("palette", DEFAULT_PALETTE)
+    _f, _p, mark = check_choice(fmt, palette, data.get("mark") or "")
+    lang = data.get("lang") or ""
+    from .translations import LANGS
+
+    if lang and lang != "en" and lang not in LANGS:
+        raise CardError("lang", f"unknown language {lang!r}; choose one of: en, {', '.join(LANGS)}")
+    bilingual = _flag(data, "bilingual")
+    if bilingual and lang in ("", "en"):
+        raise CardError("bilingual", "a bilingual card stacks the original and its translation; "
+                                     "choose lang=ru or lang=ar")
+    return CardSpec(quote=quote, format=fmt, palette=palette, mark=mark, lang=lang, drafts=_flag(data, "drafts"),
+                    bilingual=bilingual, source_url=str(data.get("source_url") or ""))
+
+
+def gather(spec: CardSpec, gettext=lambda s, **kw: s % kw) -> CardContext:
+    """Read the quotation (re-verified) and its translation when the card asks for one."""
+    from . import quotes, translations
+
+    quote = quotes.get_verified(spec.quote)
+    if quote is None:
+        raise CardError("quote", f"no quotation {spec.quote!r}")
     try:
-        card = render_card(job.data, job.format, job.palette, job.mark, cache_dir=job.cache_dir,
-                           source_url=job.source_url)
-    except CardError as exc:
-        return JobResult(job, error=exc.message)
-    return JobResult(job, png=card.png)
+        data = card_quote(quote, gettext, lang=spec.lang or None, drafts=spec.drafts, bilingual=spec.bilingual)
+    except translations.MissingTranslation as exc:
+        raise CardError("lang", exc.message) from None
+    return CardContext(spec, data)
 
 
-def pool(workers: int):
-    """A process pool for :func:`build` whose workers start clean.
-
-    Workers come from a fork server that has imported the renderer once, never forked from this
-    process: they must not inherit its threads, open pipes or render workers.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["campaign.cards_worker"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+def render(context: CardContext) -> bytes:
+    """Pure: the card's data in, its PNG out (laid out, fitted and rasterised in a render process)."""
+    spec = context.spec
+    png, _px = renderer.bounded(_render_png, context.quote, spec.format, spec.palette, spec.mark, spec.source_url)
+    return png
 
 
-def build(jobs: list[Job], workers: int = 1, progress=None):
-    """Yield a :class:`JobResult` per job, in completion order, rendering across ``workers`` processes."""
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            result = run_job(job)
-            if progress:
-                progress(result)
-            yield result
-        return
-    from concurrent.futures import as_completed
-
-    with pool(workers) as executor:
-        futures = [executor.submit(run_job, job) for job in jobs]
-        for future in as_completed(futures):
-            result = future.result()
-            if progress:
-                progress(result)
-            yield result
-
-
-def alt_text_files(results: list[JobResult]) -> dict[str, bytes]:
-    """``alt-text.csv`` and ``alt-text.txt``: each file's alt text (and any card that was not built)."""
-    import csv
-    import io
-
-    rows = sorted(results, key=lambda r: (r.job.data.id, list(FORMATS).index(r.job.format)))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["file", "quote_id", "format", "width", "height", "alt_text", "error"])
-    lines = []
-    for r in rows:
-        f = FORMATS[r.job.format]
-        writer.writerow([r.filename if r.png else "", r.job.data.id, f.name, f.width, f.height, r.job.data.alt,
-                         r.error])
-        if r.png:
-            lines.append(f"{r.filename}\n{r.job.data.alt}\n")
-        else:
-            lines.append(f"{r.filename} (not made)\n{r.error}\n")
-    return {"alt-text.csv": out.getvalue().encode("utf-8"), "alt-text.txt": "\n".join(lines).encode("utf-8")}
+def key(spec: CardSpec, context: CardContext | None = None) -> str:
+    """The card's cache key and ETag (:func:`campaign.render.cache_key`; ``context`` saves reading it again)."""
+    context = context or gather(spec)
+    return cache_key(context.quote, spec.format, spec.palette, spec.mark, spec.source_url)

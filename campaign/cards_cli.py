@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import cards, quotes, verbatim
+from . import cards, cards_batch, quotes, verbatim
 from .db import db
 from .models import Quote, Theme
 
@@ -54,7 +54,7 @@ def _chosen(quote_ids: tuple[str, ...], theme: str | None) -> list[Quote]:
 @click.option("--mark", default=None,
               help=f"Small campaign mark or handle line (at most {cards.MARK_MAX} characters; default CARD_MARK).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per CPU core).")
+              help="Cards rendered at once (default: one per CPU core; the render pool has RENDER_SLOTS processes).")
 @click.option("--no-cache", is_flag=True, help="Render every card afresh instead of reusing cached ones.")
 def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
     """Render quote cards in parallel, with a progress bar; cards that do not fit are listed."""
@@ -70,7 +70,7 @@ def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
     names = [f for f in cards.FORMATS if f in formats] if formats else list(cards.FORMATS)
     base = current_app.config["BASE_URL"].rstrip("/") + "/"
     cache_dir = None if no_cache else os.path.join(current_app.config["CACHE_DIR"], "cards")
-    jobs_list = [cards.Job(cards.card_quote(q), name, palette, mark, cache_dir, urljoin(base, f"quotes/{q.id}"))
+    jobs_list = [cards_batch.Job(cards.card_quote(q), name, palette, mark, cache_dir, urljoin(base, f"quotes/{q.id}"))
                  for q in chosen for name in names]
     workers = jobs or os.cpu_count() or 1
     folder = Path(out)
@@ -78,7 +78,7 @@ def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
     results = []
     with click.progressbar(length=len(jobs_list), label=f"Rendering {len(jobs_list)} card(s) on {workers} core(s)",
                            show_pos=True) as bar:
-        for result in cards.build(jobs_list, workers):
+        for result in cards_batch.build(jobs_list, workers):
             if result.png:
                 target = folder / result.filename
                 tmp = target.with_name(f".{target.name}.tmp")
@@ -86,7 +86,7 @@ def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
                 os.replace(tmp, target)  # never leave half a PNG behind
             results.append(result)
             bar.update(1)
-    for name, body in cards.alt_text_files(results).items():
+    for name, body in cards_batch.alt_text_files(results).items():
         (folder / name).write_bytes(body)
     made = [r for r in results if r.png]
     click.echo(f"{len(made)} card(s) written to {folder} (with alt-text.csv and alt-text.txt).")

@@ -27,6 +27,22 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "ru", "ar"],
+        **render_defaults(),
+    }
+
+
+def render_defaults(environ=os.environ) -> dict:
+    """The render pool's settings; ``HANDBILL_RENDER_*`` in the environment (read when asked) overrides them.
+
+    ``RENDER_SECONDS``: time limit of one render; ``RENDER_MEMORY_MB``: memory a render process may use
+    above its own start-up size; ``RENDER_SLOTS``: render processes (renders at once); ``RENDER_MAX_TASKS``:
+    renders a process does before it is replaced.
+    """
+    return {
+        "RENDER_SECONDS": float(environ.get("HANDBILL_RENDER_SECONDS", 30)),
+        "RENDER_MEMORY_MB": int(environ.get("HANDBILL_RENDER_MEMORY_MB", 1024)),
+        "RENDER_SLOTS": int(environ.get("HANDBILL_RENDER_SLOTS", max(2, os.cpu_count() or 1))),
+        "RENDER_MAX_TASKS": int(environ.get("HANDBILL_RENDER_MAX_TASKS", 100)),
     }
 
 

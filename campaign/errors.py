@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 TITLES = {
     400: _l("Bad request"), 403: _l("Forbidden"), 404: _l("Not found"), 405: _l("Method not allowed"),
     409: _l("Conflict"), 413: _l("Too large"), 422: _l("Cannot be processed"), 429: _l("Too many requests"),
-    500: _l("Something went wrong"),
+    500: _l("Something went wrong"), 503: _l("Busy"),
 }
 
 
@@ -31,6 +31,17 @@ def init_app(app):
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    from .render import RenderUnavailable
+
+    @app.errorhandler(RenderUnavailable)
+    def render_unavailable(exc: RenderUnavailable):
+        # The input is fine; a render process died twice or all were busy: say when to come back.
+        response, code = render_error(503, _("The document could not be rendered just now. Please try again in "
+                                             "a moment; nothing you entered was lost."))
+        response = app.make_response((response, code))
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(500)

@@ -1,21 +1,22 @@
 """Leaflets and posters: a spec (design, size, quotation ids, texts, options) → print-ready PDF.
 
-The flow is data → HTML → PDF: :func:`validate` turns plain data (a pamphlet file or the web
-form) into a :class:`LeafletSpec`, naming the field of any problem; :func:`context` fetches the
-quotations through the verbatim guard and gathers their attribution; :func:`render_pdf` is
-pure (plain data in, bytes out) and fits the text to the design, shrinking type within the
-design's limits or failing with :class:`LeafletOverflow` naming the block that does not fit.
+The print-output contract, shared with cards and packs: :func:`validate` turns plain data (a
+pamphlet file or the web form) into a :class:`LeafletSpec`, naming the field of any problem;
+:func:`gather` fetches the quotations through the verbatim guard with their attribution;
+:func:`render` is pure (plain data in, bytes out) and fits the text to the design, shrinking type
+within the design's limits or failing with :class:`LeafletOverflow` naming the block that does not
+fit; :func:`key` is the cache key (the one :func:`campaign.render.cache_key`).
 """
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import urlsplit
 
 import segno
 
-from . import credits, quotes, render, translations, verbatim
+from . import credits, quotes, render as renderer, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
@@ -101,7 +102,7 @@ BLOCK_FIELDS = {"headline": "headline", "intro": "intro", "call_to_action": "cal
                 "contact": "contact"}
 
 
-class LeafletOverflow(render.RenderError):
+class LeafletOverflow(renderer.RenderError):
     """The chosen text does not fit the design even at the smallest type size allowed."""
 
 
@@ -289,20 +290,20 @@ def _credit(source, lang: str = "en") -> dict:
     return {**found.as_dict(), "interviewers": list(found.interviewers)}
 
 
-def context(spec: LeafletSpec) -> dict:
+def gather(spec: LeafletSpec) -> dict:
     """The plain data a leaflet shows: the spec's texts and each quotation, re-verified, with attribution."""
     found = quotes.get_many_verified(list(spec.quotes))
-    credits: dict[str, dict] = {}
+    by_source: dict[str, dict] = {}
     items = []
     for q in found:
-        credit = credits.setdefault(q.source.slug, _credit(q.source, spec.lang))
+        credit = by_source.setdefault(q.source.slug, _credit(q.source, spec.lang))
         # A quotation's translation travels with it (raises MissingTranslation naming the quotation).
         tr = None if spec.quotations == "original" else translations.output_quote(q, spec.lang, spec.drafts)
         items.append({"id": q.id, "text": q.text, "speaker": q.speaker, "context": q.context,
                       "anchor": q.anchor, "source": credit["slug"], "tr": tr})
     data = asdict(spec)
     data["quotes"] = items
-    data["sources"] = list(credits.values())
+    data["sources"] = list(by_source.values())
     data["bilingual"] = spec.quotations == "bilingual" and any(q["tr"] for q in items)
     data["draft_mark"] = translations.draft_mark(spec.lang) if any(q["tr"] and q["tr"]["draft"] for q in items) else ""
     return data
@@ -337,7 +338,7 @@ def geometry(spec: LeafletSpec) -> dict:
     }
 
 
-def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
+def pdf_options(spec: LeafletSpec, data: dict) -> renderer.PdfOptions:
     """Title, author, subject, language and keywords of the PDF."""
     speakers = sorted({q["speaker"] for q in data["quotes"]})
     first = data["quotes"][0]
@@ -350,7 +351,7 @@ def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
         keywords.append(data["draft_mark"])
     # The author is whoever made the leaflet: the organizer's contact line, else the campaign —
     # never a speaker, who did not write it (and least of all an interviewer).
-    return render.PdfOptions(title=title, author=spec.contact or DEFAULT_AUTHOR, subject=subject,
+    return renderer.PdfOptions(title=title, author=spec.contact or DEFAULT_AUTHOR, subject=subject,
                              lang=spec.lang, keywords=tuple(keywords), tagged=True)
 
 
@@ -369,7 +370,7 @@ class Describe:
     spec: LeafletSpec
     data: dict
 
-    def __call__(self, overflow: render.Overflow, scale: float) -> str:
+    def __call__(self, overflow: renderer.Overflow, scale: float) -> str:
         design, block = DESIGNS[self.spec.design], overflow.block
         if block.startswith("quote-"):
             n = int(block.split("-", 1)[1])
@@ -393,15 +394,13 @@ class Html:
     data: dict
 
     def __call__(self, scale: float) -> str:
-        return render.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
+        return renderer.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
                                   translations=catalog(self.spec.lang))
 
 
 def catalog(lang: str):
     """The message catalogue for a leaflet's own words (credits, draft marks) in its language."""
-    from .packs import _translations
-
-    return _translations(lang)
+    return renderer.catalog(lang)
 
 
 def columns(items: list[dict], bilingual: bool = False) -> list[list[int]]:
@@ -430,14 +429,14 @@ def template_context(spec: LeafletSpec, data: dict, scale: float) -> dict:
             "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url)}
 
 
-def render_pdf(spec: LeafletSpec, data: dict, *, limits: render.Limits | None = None) -> render.Fitted:
+def render_pdf(spec: LeafletSpec, data: dict, *, limits: renderer.Limits | None = None) -> renderer.Fitted:
     """Pure render: validated spec + plain data → the PDF at the largest type scale that fits."""
     design = DESIGNS[spec.design]
     generated = {"qr.svg": (qr_svg(spec.qr_url), "image/svg+xml")} if spec.qr_url else {}
     try:
-        return render.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
+        return renderer.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
                               options=pdf_options(spec, data), limits=limits, describe=Describe(spec, data))
-    except render.RenderError as exc:
+    except renderer.RenderError as exc:
         if exc.block and not isinstance(exc, LeafletOverflow):
             raise LeafletOverflow(exc.message, exc.block) from None
         raise
@@ -452,12 +451,15 @@ def field_for_block(block: str | None) -> str | None:
     return BLOCK_FIELDS.get(block)
 
 
-def key(spec: LeafletSpec, data: dict) -> str:
-    """The cache key of a leaflet: template (and what it extends), data, options, assets, code version."""
+def key(spec: LeafletSpec, context: dict | None = None) -> str:
+    """The cache key of a leaflet (:func:`campaign.render.cache_key`): template and what it extends,
+    the gathered data, options, assets, code version. ``context`` saves gathering it again."""
+    data = context if context is not None else gather(spec)
     design = DESIGNS[spec.design]
-    return render.cache_key(design.template, data, {"version": VERSION, "geometry": geometry(spec),
-                                                    "scales": design.scales, "pdf": asdict(pdf_options(spec, data)),
-                                                    "segno": segno.__version__})
+    return renderer.cache_key(design.template, data, {"kind": "leaflet", "version": VERSION,
+                                                      "geometry": geometry(spec), "scales": design.scales,
+                                                      "pdf": asdict(pdf_options(spec, data)),
+                                                      "segno": segno.__version__})
 
 
 @dataclass
@@ -470,11 +472,22 @@ class Rendered:
     pages: int = field(default=1)
 
 
-def build(spec: LeafletSpec, cache_dir=None, *, limits: render.Limits | None = None) -> Rendered:
+def render(context: dict, *, limits: renderer.Limits | None = None) -> bytes:
+    """Pure: the gathered data in, the fitted leaflet's PDF out."""
+    return render_pdf(spec_of(context), context, limits=limits).pdf
+
+
+def spec_of(context: dict) -> LeafletSpec:
+    """The spec a gathered context was made from (it carries every field, quotations as data)."""
+    values = {f.name: context[f.name] for f in fields(LeafletSpec) if f.name != "quotes"}
+    return LeafletSpec(quotes=tuple(q["id"] for q in context["quotes"]), **values)
+
+
+def build(spec: LeafletSpec, cache_dir=None, *, limits: renderer.Limits | None = None) -> Rendered:
     """Quotations re-verified, then the cached PDF for identical input or a fresh render."""
-    data = context(spec)
+    data = gather(spec)
     k = key(spec, data)
-    pdf, hit = render.cached_bytes(cache_dir, k, lambda: render_pdf(spec, data, limits=limits).pdf, ".pdf")
+    pdf, hit = renderer.cached_bytes(cache_dir, k, lambda: render(data, limits=limits), ".pdf")
     return Rendered(pdf, k, hit)
 
 
@@ -492,7 +505,7 @@ def pamphlet_render(spec: LeafletSpec) -> bytes:
 
 def pamphlet_key(spec: LeafletSpec) -> str:
     """Pamphlet kind ``leaflet``: what decides the output, so unchanged pamphlets are skipped."""
-    return key(spec, context(spec))
+    return key(spec)
 
 
 def _cache_dir():

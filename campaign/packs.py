@@ -6,7 +6,11 @@ A pack is described by a :class:`PackSpec` (from a ``pamphlets/*.yaml`` file of 
 - :func:`gather` reads the library (re-verifying every quotation against its source) and
   turns the spec into plain data: sections with the paragraphs around each quotation split
   into runs (quoted / glossary term / emphasis), questions, glossary, credits;
-- :func:`render_pack` is pure: that data in, PDF bytes out, through ``campaign.render``.
+- :func:`render` is pure: that data in, PDF bytes out, through ``campaign.render``;
+- :func:`key` is its cache key, from the one :func:`campaign.render.cache_key`.
+
+:func:`validate` (plain data → :class:`PackSpec`, errors naming the field) comes first: the same
+four steps as leaflets and cards.
 
 Contents page numbers, running headers, page numbers and bookmarks are laid out by
 WeasyPrint from CSS (``target-counter``, ``string-set``, ``bookmark-level``), so they are
@@ -14,23 +18,17 @@ always the real pages of this very PDF.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import asdict, dataclass
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 
-import yaml
 from sqlalchemy import select
 
-from . import credits, passages, quotes, render, sources, translations, verbatim
-from .config import ROOT
+from . import credits, passages, quotes, render as renderer, sources, translations, verbatim
 from .db import db
 from .models import Question, Quote, Source, Theme, quote_themes
+from .glossary import Term, load_glossary, runs
 from .pamphlets import PamphletError
 
-GLOSSARY_FILE = ROOT / "library" / "glossary.yaml"
 TEMPLATE = "print/pack.html"
 LANGUAGES = ("en", "ru", "ar")
 DATA_LANG = "en"  # the library's themes, notes, questions and glossary are written in English
@@ -254,8 +252,8 @@ def pamphlet_validate(data: dict) -> PackSpec:
 
 
 def pamphlet_key(spec: PackSpec) -> str:
-    """What the pamphlets build compares to skip an unchanged pack: its content fingerprint."""
-    return fingerprint(spec) + "-" + spec.imposition
+    """What the pamphlets build compares to skip an unchanged pack: its cache key."""
+    return key(spec)
 
 
 def pamphlet_render(spec: PackSpec) -> bytes:
@@ -266,138 +264,12 @@ def pamphlet_render(spec: PackSpec) -> bytes:
     return build(spec, cache_dir=cache_dir, imposition=spec.imposition)
 
 
-# -- the glossary ---------------------------------------------------------------------------
+def pamphlet_imposed(spec: PackSpec, imposition: str) -> bytes:
+    """The pamphlets build's ``--booklet`` / ``--zine``: the pack imposed for folding."""
+    from flask import current_app, has_app_context
 
-@dataclass(frozen=True)
-class Term:
-    """A glossary entry we wrote: the term, the spellings the source uses, a short definition."""
-
-    slug: str
-    term: str
-    aliases: tuple[str, ...]
-    definition: str
-
-
-def slugify(text: str) -> str:
-    """An id for anchors: lower-case ASCII letters and digits joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "term"
-
-
-def load_glossary(path: Path = GLOSSARY_FILE) -> tuple[Term, ...]:
-    """Read ``library/glossary.yaml``; errors name the file and the entry."""
-    return _load_glossary(str(path), path.stat().st_mtime_ns)
-
-
-@lru_cache(maxsize=4)
-def _load_glossary(path: str, _mtime: int) -> tuple[Term, ...]:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        raise PamphletError("glossary", f"not valid YAML: {exc}", file=Path(path).name) from None
-    if not isinstance(data, list):
-        raise PamphletError("glossary", "expected a list of {term, aliases, definition}", file=Path(path).name)
-    terms, seen = [], set()
-    for i, item in enumerate(data):
-        if not isinstance(item, dict) or not isinstance(item.get("term"), str) or not isinstance(
-                item.get("definition"), str):
-            raise PamphletError(f"[{i}]", "each entry needs a term and a definition", file=Path(path).name)
-        aliases = item.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            raise PamphletError(f"[{i}].aliases", "must be a list of spellings", file=Path(path).name)
-        slug = slugify(item["term"])
-        if slug in seen:
-            raise PamphletError(f"[{i}].term", f"duplicate term {item['term']!r}", file=Path(path).name)
-        seen.add(slug)
-        terms.append(Term(slug, item["term"].strip(), tuple(a.strip() for a in aliases),
-                          " ".join(item["definition"].split())))
-    return tuple(terms)
-
-
-def _spelling_pattern(spelling: str) -> str:
-    """A regex for one spelling: apostrophes and hyphens match their typographic variants."""
-    out = []
-    for ch in spelling:
-        if ch in "'’":
-            out.append("['’]")
-        elif ch in "-–‑":
-            out.append("[-–‑]")
-        elif ch == " ":
-            out.append(r"\s+")
-        else:
-            out.append(re.escape(ch))
-    return "".join(out)
-
-
-@lru_cache(maxsize=4)
-def term_matcher(terms: tuple[Term, ...]):
-    """One regex finding any spelling of any term (longest first); acronyms match case-sensitively."""
-    spellings = sorted({(s, t.slug) for t in terms for s in (t.term, *t.aliases)}, key=lambda p: -len(p[0]))
-    slugs = {}
-    parts = []
-    for n, (spelling, slug) in enumerate(spellings):
-        group = f"t{n}"
-        slugs[group] = slug
-        body = _spelling_pattern(spelling)
-        # All-capitals spellings (ISIS, PYD) are acronyms: "isis" in running text is not them.
-        if not (spelling.isupper() or any(c.isdigit() for c in spelling)):
-            body = f"(?i:{body})"
-        parts.append(f"(?P<{group}>{body})")
-    # A plural "s" may follow (campists, Alawites); the term must not be part of a longer word.
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?=s?(?![\w-]))")
-    return pattern, slugs
-
-
-def find_terms(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int, str]]:
-    """Every (start, end, slug) where a glossary term occurs in ``text``."""
-    if not terms:
-        return []
-    pattern, slugs = term_matcher(terms)
-    return [(m.start(), m.end(), slugs[m.lastgroup]) for m in pattern.finditer(text)]
-
-
-# -- splitting text into runs (the template escapes each run) -----------------------------
-
-def runs(text: str, *, marks: list[tuple[int, int]] = (), terms: tuple[Term, ...] = (),
-         seen: dict[str, str] | None = None, use_prefix: str = "", emphasis: bool = False) -> list[dict]:
-    """Split ``text`` into runs ``{t, q, g, id, em}`` for the template.
-
-    ``q``: inside a quoted range (``marks``); ``g``: glossary slug, on the first use of a term
-    not yet in ``seen`` (slug -> the spelling found; updated here); ``id``: an anchor for that first use; ``em``: the
-    source's ``*emphasis*``. No HTML is built here: the template autoescapes every run.
-    """
-    cuts = {0, len(text)}
-    hidden: set[int] = set()  # positions of emphasis markers, not printed
-    em_ranges = []
-    if emphasis:
-        for m in re.finditer(r"\*([^*\n]+)\*", text):
-            em_ranges.append((m.start() + 1, m.end() - 1))
-            hidden.update((m.start(), m.end() - 1))
-            cuts.update((m.start(), m.start() + 1, m.end() - 1, m.end()))
-    for a, b in marks:
-        cuts.update((a, b))
-    links = []
-    if seen is not None:
-        for a, b, slug in find_terms(text, terms):
-            if slug in seen:
-                continue
-            seen[slug] = " ".join(text[a:b].split())
-            links.append((a, b, slug))
-            cuts.update((a, b))
-    out: list[dict] = []
-    ordered = sorted(c for c in cuts if 0 <= c <= len(text))
-    for a, b in zip(ordered, ordered[1:]):
-        if a in hidden and b == a + 1:
-            continue
-        link = next((slug for s, e, slug in links if s <= a and b <= e), None)
-        first = link is not None and any(s == a for s, e, slug in links if slug == link)
-        run = {"t": text[a:b], "q": any(s <= a and b <= e for s, e in marks),
-               "g": link, "id": f"{use_prefix}{link}" if first else None,
-               "em": any(s <= a and b <= e for s, e in em_ranges)}
-        if out and not run["id"] and all(out[-1][k] == run[k] for k in ("q", "g", "em")):
-            out[-1]["t"] += run["t"]
-        else:
-            out.append(run)
-    return out
+    cache_dir = current_app.config.get("CACHE_DIR") if has_app_context() else None
+    return build(spec, cache_dir=cache_dir, imposition=imposition)
 
 
 # -- gathering: the library → plain data --------------------------------------------------
@@ -471,7 +343,7 @@ def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] 
 
 def _source_credit(source: Source, lang: str = DATA_LANG) -> dict:
     """What the cover, the attributions and the credits page say about a source (``credits.credit``)."""
-    found = credits.credit(source, lang, credits.catalog_gettext(_translations(lang)))
+    found = credits.credit(source, lang, credits.catalog_gettext(renderer.catalog(lang)))
     return {**found.as_dict(), "interviewers": list(found.interviewers)}
 
 
@@ -619,7 +491,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                         "uses": used.get(t.slug, [])})
     entries.sort(key=lambda e: e["term"].casefold())
     return {
-        "lang": spec.lang, "dir": direction, "size": spec.size,
+        "lang": spec.lang, "dir": direction, "size": spec.size, "imposition": spec.imposition,
         "draft_mark": translations.draft_mark(spec.lang) if drafts_used else "",
         "page_size": PAGE_SIZES[spec.size],
         "data_lang": DATA_LANG,
@@ -641,109 +513,65 @@ def session_plan(minutes: int) -> list[tuple[int, str]]:
 
 # -- rendering: plain data → PDF bytes ---------------------------------------------------
 
-PRINT_TEMPLATES = ("print/base.html", "print/pack.html", "print/_pack_macros.html", "print/pack_front.html", "print/pack_section.html",
-                   "print/pack_back.html")
+# Bump when code here changes what a PDF looks like (templates, assets and data are in the key already).
+VERSION = "2"
 
 
-def pdf_options(context: dict) -> render.PdfOptions:
+def pdf_options(context: dict) -> renderer.PdfOptions:
     """The PDF's metadata: title, language, subject and the themes as keywords."""
     subject = context["subtitle"] or "Reading pack"
     if context.get("draft_mark"):
         subject = f"{context['draft_mark']} ({context['lang']}) — {subject}"
-    return render.PdfOptions(title=context["title"], author=context["editor"] or "Handbill",
-                             subject=subject, lang=context["lang"],
-                             keywords=tuple(s["title"] for s in context["sections"]), tagged=True)
+    return renderer.PdfOptions(title=context["title"], author=context["editor"] or "Handbill",
+                               subject=subject, lang=context["lang"],
+                               keywords=tuple(s["title"] for s in context["sections"]), tagged=True)
 
 
 def render_html(context: dict) -> str:
     """The pack's HTML, exactly as WeasyPrint will see it."""
-    return render.render_html(TEMPLATE, context, translations=_translations(context["lang"]))
+    return renderer.render_html(TEMPLATE, context, translations=renderer.catalog(context["lang"]))
+
+
+def render(context: dict) -> bytes:
+    """Pure: the gathered data in, the pack's PDF bytes out (imposed when ``context["imposition"]`` says so)."""
+    from . import impose
+
+    pdf = renderer.write_pdf(render_html(context), options=pdf_options(context))
+    if context.get("imposition") == "booklet":
+        return impose.booklet(pdf)
+    if context.get("imposition") == "zine":
+        return impose.zine(pdf)
+    return pdf
 
 
 def render_pack(context: dict) -> bytes:
-    """Pure: the gathered data in, the pack's PDF bytes out."""
-    return render.write_pdf(render_html(context), options=pdf_options(context))
+    """The pack's PDF pages as read (never imposed), from the gathered data."""
+    return render({**context, "imposition": "none"})
 
 
-@lru_cache(maxsize=8)
-def _translations(lang: str):
-    """Message catalogues for the pack's own words, when the language has them (else English)."""
-    folder = ROOT / "campaign" / "translations"
-    if lang == "en" or not (folder / lang).is_dir():
-        return None
-    from babel.support import Translations
-
-    return Translations.load(str(folder), [lang])
+def key(spec: PackSpec, context: dict | None = None) -> str:
+    """The pack's cache key (:func:`campaign.render.cache_key`): templates, gathered data, imposition,
+    assets and code version. ``context`` saves gathering it again."""
+    data = context if context is not None else gather(spec)
+    return renderer.cache_key(TEMPLATE, data, {"kind": "reading-pack", "version": VERSION})
 
 
-def fingerprint(spec: PackSpec, glossary_path: Path = GLOSSARY_FILE) -> str:
-    """A cheap content hash of everything a pack's PDF depends on, without rendering it.
-
-    It covers each quotation's text and speaker and its source's digest: verification is a
-    pure function of those, so a cached PDF made under the same fingerprint was verified
-    against exactly the same words (and a changed word makes a new key).
-    """
-    h = hashlib.sha256()
-    h.update(json.dumps(asdict(spec), sort_keys=True, default=str).encode())
-    ids: set[str] = set()
-    own = own_quotes()
-    for i, s in enumerate(spec.sections):
-        ids.update(section_contents(spec, i, s, own)[0])
-    rows = db.session.execute(select(Quote.id, Quote.text, Quote.speaker, Quote.context, Quote.position, Source.sha256)
-                              .join(Source, Quote.source_id == Source.id).where(Quote.id.in_(ids))
-                              .order_by(Quote.id)).all()
-    h.update(json.dumps([list(r) for r in rows]).encode())
-    themes = [s.theme for s in spec.sections]
-    h.update(json.dumps([list(r) for r in db.session.execute(
-        select(Theme.id, Theme.name, Theme.description).where(Theme.id.in_(themes)).order_by(Theme.id)).all()]).encode())
-    h.update(json.dumps([list(r) for r in db.session.execute(
-        select(Question.theme_id, Question.position, Question.id, Question.text, Question.passages, Question.status)
-        .where(Question.theme_id.in_(themes)).order_by(Question.theme_id, Question.position, Question.id)).all()]).encode())
-    h.update(glossary_path.read_bytes())
-    if spec.lang != DATA_LANG:
-        # the translated library texts and the quotations' translations (text, status, translator)
-        texts = glossary_path.parent / "translations" / f"{spec.lang}.yaml"
-        h.update(texts.read_bytes() if texts.exists() else b"")
-        h.update(json.dumps([[t.quote_id, t.text, t.status, t.translator, t.reviewer, t.original_sha256]
-                             for t in db.session.scalars(select(translations.QuoteTranslation).where(
-                                 translations.QuoteTranslation.quote_id.in_(ids),
-                                 translations.QuoteTranslation.lang == spec.lang)
-                                 .order_by(translations.QuoteTranslation.quote_id))]).encode())
-    for name in PRINT_TEMPLATES:
-        path = render.TEMPLATES / name
-        if path.exists():
-            h.update(path.read_bytes())
-    h.update(_code_digest())
-    h.update(render.asset_versions().encode())
-    return h.hexdigest()
+def build(spec: PackSpec, *, cache_dir=None, imposition: str | None = None) -> bytes:
+    """The pack's PDF (``imposition``: none, booklet or zine; default the spec's), cached by content."""
+    return build_keyed(spec, cache_dir=cache_dir, imposition=imposition)[0]
 
 
-@lru_cache(maxsize=1)
-def _code_digest() -> bytes:
-    """The verbatim guard and this module shape the output: a new version is a new cache key."""
-    return hashlib.sha256(Path(verbatim.__file__).read_bytes() + Path(__file__).read_bytes()).digest()
-
-
-def build(spec: PackSpec, *, cache_dir=None, imposition: str = "none") -> bytes:
-    """The pack's PDF (``imposition``: none, booklet or zine), cached by content when ``cache_dir`` is set."""
-    from . import impose
-
+def build_keyed(spec: PackSpec, *, cache_dir=None, imposition: str | None = None) -> tuple[bytes, str]:
+    """:func:`build`, with the cache key of the PDF it returns."""
+    imposition = spec.imposition if imposition is None else imposition
     if imposition not in IMPOSITIONS:
         raise PamphletError("imposition", f"{imposition!r} is not one of {', '.join(IMPOSITIONS)}")
     if imposition == "zine" and spec.size != "A6":
         raise PamphletError("imposition", "a pocket zine needs A6 pages (size: A6)")
-    key = fingerprint(spec) + "-" + imposition
-
-    def produce() -> bytes:
-        pdf = render_pack(gather(spec))
-        if imposition == "booklet":
-            return impose.booklet(pdf)
-        if imposition == "zine":
-            return impose.zine(pdf)
-        return pdf
-
-    data, _hit = render.cached_bytes(cache_dir, key, produce, suffix=".pdf")
-    return data
+    context = {**gather(spec), "imposition": imposition}
+    k = key(spec, context)
+    data, _hit = renderer.cached_bytes(cache_dir, k, lambda: render(context), suffix=".pdf")
+    return data, k
 
 
 # -- what the builder offers ----------------------------------------------------------------

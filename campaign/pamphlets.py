@@ -5,7 +5,7 @@ A pamphlet file has a ``kind`` (``leaflet``, ``reading-pack``); each kind provid
 ``render(spec) -> bytes`` that returns the PDF. A kind may also provide ``pamphlet_key(spec)``,
 a digest of everything that decides its output, so an unchanged pamphlet is not rebuilt.
 
-``flask --app app pamphlets build [--out DIR] [NAME…]`` renders them all.
+``flask --app app pamphlets build [--out DIR] [--booklet] [--zine] [NAME…]`` renders them all.
 """
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ class Kind:
     validate: Callable[[dict], Any]
     render: Callable[[Any], bytes]
     key: Callable[[Any], str] | None = None
+    # ``imposed(spec, imposition) -> bytes``: the same pamphlet imposed for folding (reading packs)
+    imposed: Callable[[Any, str], bytes] | None = None
+    # ``field_for(block) -> field``: the field a render error's block comes from (leaflets)
+    field_for: Callable[[str | None], str | None] | None = None
 
 
 # kind name -> "module:validate_function:render_function", imported on first use
@@ -69,7 +73,8 @@ def kind(name: str) -> Kind:
         raise PamphletError("kind", f"unknown kind {name!r}; expected one of {', '.join(sorted(KINDS))}")
     module, validate, render = KINDS[name].split(":")
     mod = import_module(module)
-    return Kind(getattr(mod, validate), getattr(mod, render), getattr(mod, "pamphlet_key", None))
+    return Kind(getattr(mod, validate), getattr(mod, render), getattr(mod, "pamphlet_key", None),
+                getattr(mod, "pamphlet_imposed", None), getattr(mod, "field_for_block", None))
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -254,6 +259,20 @@ def build_one(pamphlet: Pamphlet, out: Path, state: dict) -> bool:
     return True
 
 
+def build_imposed(pamphlet: Pamphlet, out: Path, impositions: list[str]) -> list[str]:
+    """Also write ``out/<name>-<imposition>.pdf`` for each imposition the kind offers; the names written."""
+    k = kind(pamphlet.kind)
+    written = []
+    for imposition in impositions if k.imposed else []:
+        target = out / f"{pamphlet.name}-{imposition}.pdf"
+        pdf = k.imposed(pamphlet.spec, imposition)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pdf)
+        os.replace(tmp, target)
+        written.append(target.stem)
+    return written
+
+
 def _read_state(out: Path) -> dict:
     try:
         state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
@@ -270,9 +289,16 @@ pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs kept as f
               help="Folder the PDFs are written to (created if missing).")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of pamphlet files (default: the project's pamphlets/).")
+@click.option("--booklet", is_flag=True, help="Also write each reading pack as NAME-booklet.pdf, imposed for "
+                                              "saddle-stitch folding.")
+@click.option("--zine", is_flag=True, help="Also write each A6 reading pack as NAME-zine.pdf, four pages to an "
+                                           "A4 side.")
 @click.argument("names", nargs=-1)
-def build_command(out_dir, directory, names):
-    """Render every pamphlet (or the NAMEs given) to OUT/<name>.pdf, skipping unchanged ones."""
+def build_command(out_dir, directory, names, booklet, zine):
+    """Render every pamphlet (or the NAMEs given) to OUT/<name>.pdf, skipping unchanged ones.
+
+    Leaflets and reading packs alike; ``--booklet`` / ``--zine`` add the imposed reading packs.
+    """
     from .render import RenderError
 
     directory = Path(directory or current_app.config["PAMPHLETS_DIR"])
@@ -285,14 +311,17 @@ def build_command(out_dir, directory, names):
     with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: p.stem if p else "",
                            file=sys.stderr) as bar:
         for path in bar:
+            pamphlet = None
             try:
                 pamphlet = load(path, display=os.path.relpath(path))
                 changed = build_one(pamphlet, out, state)
+                report.built.extend(build_imposed(pamphlet, out, [i for i, on in (("booklet", booklet),
+                                                                                    ("zine", zine)) if on]))
             except PamphletError as exc:
                 report.errors.append(str(exc))
                 continue
             except RenderError as exc:
-                field = _field_of(exc)
+                field = _field_of(exc, pamphlet.kind if pamphlet else None)
                 report.errors.append(f"{os.path.relpath(path)}: {field + ': ' if field else ''}{exc}")
                 continue
             except Exception as exc:  # noqa: BLE001 - e.g. a quotation that no longer matches its source
@@ -316,16 +345,14 @@ def build_command(out_dir, directory, names):
         raise click.exceptions.Exit(1)
 
 
-def _field_of(exc) -> str | None:
+def _field_of(exc, kind_name: str | None) -> str | None:
     """The pamphlet field an overflow comes from, when the kind can tell."""
     block = getattr(exc, "block", None)
-    if not block:
-        return None
     try:
-        from .leaflets import field_for_block
-    except ImportError:  # pragma: no cover
+        field_for = kind(kind_name).field_for
+    except PamphletError:
         return None
-    return field_for_block(block)
+    return field_for(block) if block and field_for else None
 
 
 def init_app(app):

@@ -175,7 +175,7 @@ LONGEST = ["critical-solidarity-with-rojava", "civil-opposition", "illusionary-p
 def test_long_text_is_shrunk_to_fit_not_cut(app):
     with app.app_context():
         spec = leaflets.validate({**FLYER, "quotes": LONGEST[:2], "intro": "Context for the reader. " * 30})
-        data = leaflets.context(spec)
+        data = leaflets.gather(spec)
         fitted = leaflets.render_pdf(spec, data)
     assert fitted.scale < 1.0
     squashed = _squash(_pdf_text(fitted.pdf))
@@ -187,7 +187,7 @@ def test_long_text_is_shrunk_to_fit_not_cut(app):
 def test_short_text_is_set_larger_to_fill_the_page(app):
     with app.app_context():
         spec = leaflets.validate({**FLYER, "design": "poster", "size": "A4", "quotes": ["open-air-prison"]})
-        assert leaflets.render_pdf(spec, leaflets.context(spec)).scale > 1.0
+        assert leaflets.render_pdf(spec, leaflets.gather(spec)).scale > 1.0
 
 
 def test_text_that_cannot_fit_names_the_block(app):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from campaign import cards, leaflets, packs, quotes, translations
+from campaign import cards, leaflets, packs, quotes, render, translations
 from campaign.db import db
 from campaign.pamphlets import PamphletError
 
@@ -149,7 +149,7 @@ def test_bilingual_leaflet_sets_both_texts_side_by_side_each_in_its_direction(ap
     with app.app_context():
         spec = leaflets.validate({**FLYER, "design": "handout", "size": "A4", "lang": "ar", "drafts": True,
                                   "quotations": "bilingual"})
-        data = leaflets.context(spec)
+        data = leaflets.gather(spec)
         html = leaflets.Html(spec, data)(1.0)
         pdf = leaflets.build(spec).pdf
         originals = [q.text for q in quotes.get_many_verified(FLYER["quotes"])]
@@ -246,7 +246,7 @@ def test_pack_with_drafts_translates_headings_themes_questions_glossary_and_quot
     assert has(raw, theme["name"])
     assert has(raw, questions[0])
     assert has(raw, context["glossary"][0]["definition"]) and context["glossary"][0]["in"]["lang"] == lang
-    heading = norm(packs._translations(lang).gettext("How to use this pack"))
+    heading = norm(render.catalog(lang).gettext("How to use this pack"))
     assert heading != norm("How to use this pack")
     assert norm(mark).casefold() in text.casefold()
     assert mark in PdfReader(io.BytesIO(pdf)).metadata.subject

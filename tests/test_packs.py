@@ -497,12 +497,11 @@ def write_pamphlet(folder: Path, name: str, data: dict) -> None:
     ({"theme": "aleppo-siege", "quotes": []}, "sections[0].quotes: a section needs at least one quotation"),
     ({"theme": "no-such-theme"}, "sections[0].theme: unknown theme 'no-such-theme'"),
 ])
-@pytest.mark.parametrize("command", [["packs", "build"], ["pamphlets", "build"]])
-def test_cli_refuses_a_bad_pack(make_app, tmp_path, section, expected, command):
+def test_cli_refuses_a_bad_pack(make_app, tmp_path, section, expected):
     folder = tmp_path / "pamphlets"
     write_pamphlet(folder, "bad-pack", {"kind": "reading-pack", "title": "Bad", "sections": [section]})
     app = make_app(PAMPHLETS_DIR=str(folder))
-    result = app.test_cli_runner().invoke(args=command + ["bad-pack", "--out", str(tmp_path / "out")])
+    result = app.test_cli_runner().invoke(args=["pamphlets", "build", "bad-pack", "--out", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     output = result.output + (result.stderr if result.stderr_bytes is not None else "")
     assert "bad-pack.yaml" in output and expected in output, (output, result.exception, result.exc_info)
@@ -511,7 +510,7 @@ def test_cli_refuses_a_bad_pack(make_app, tmp_path, section, expected, command):
 
 def test_cli_builds_the_shipped_pack_and_its_booklet(make_app, tmp_path):
     app = make_app()
-    result = app.test_cli_runner().invoke(args=["packs", "build", "reading-pack-full", "--booklet",
+    result = app.test_cli_runner().invoke(args=["pamphlets", "build", "reading-pack-full", "--booklet",
                                                 "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     pdf = (tmp_path / "reading-pack-full.pdf").read_bytes()

@@ -264,7 +264,7 @@ def test_malformed_files_are_an_error_naming_the_file_on_the_web(make_app, tmp_p
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
-@pytest.mark.parametrize("command", [["packs", "build"], ["pamphlets", "build"]])
+@pytest.mark.parametrize("command", [["pamphlets", "build"], ["pamphlets", "build", "--booklet"]])
 def test_malformed_files_fail_the_build_with_a_message_not_a_traceback(make_app, tmp_path, name, command):
     raw, words = MALFORMED[name]
     folder = tmp_path / "pamphlets"

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import threading
+import time
 
 import pytest
 from PIL import Image
@@ -151,6 +155,10 @@ def test_pdf_to_png_width_and_page_bounds():
 
 # -- bounded renders ---------------------------------------------------------------------------
 
+# One render process, so a killed process is the pool's only one (pebble then gives the pool up).
+ONE = render.Limits(seconds=20, memory_mb=1024, slots=1, max_tasks=100)
+
+
 def _slow():
     while True:
         pass
@@ -166,22 +174,43 @@ def _boom():
     raise KeyError("nope")
 
 
+def _exit_now():
+    os._exit(3)
+
+
+def _exit_once(marker: str) -> str:
+    """Dies (as a crashed render would) while ``marker`` exists, removing it; then answers."""
+    if os.path.exists(marker):
+        os.unlink(marker)
+        os._exit(3)
+    return "rendered"
+
+
+def _wait_to_be_killed(marker: str) -> str:
+    """The first call writes its pid to ``marker`` and waits (to be killed); a later one answers."""
+    if not os.path.getsize(marker):
+        with open(marker, "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(60)
+    return "rendered"
+
+
 def test_a_render_past_its_time_limit_is_stopped_and_the_next_one_works():
     with pytest.raises(render.RenderError, match="longer than 1 seconds"):
-        render.bounded(_slow, limits=render.Limits(seconds=1, memory_mb=256))
+        render.bounded(_slow, limits=render.Limits(seconds=1, slots=1))
     assert render.write_pdf(_html("<p>still serving</p>")).startswith(b"%PDF")
 
 
 def test_a_render_past_its_memory_bound_is_stopped():
-    with pytest.raises(render.RenderError, match="memory"):
-        render.bounded(_greedy, limits=render.Limits(seconds=20, memory_mb=128))
+    with pytest.raises(render.RenderError, match="needed more than 128 MB"):
+        render.bounded(_greedy, limits=render.Limits(seconds=20, memory_mb=128, slots=1))
     assert render.bounded(len, [1, 2, 3]) == 3
 
 
 def test_a_pathological_document_fails_with_a_clear_error():
     body = "<table>" + "".join(f"<tr><td>{i}</td><td>cell</td></tr>" for i in range(40000)) + "</table>"
     with pytest.raises(render.RenderError, match="longer than|memory"):
-        render.write_pdf(_html(body), limits=render.Limits(seconds=2, memory_mb=400))
+        render.write_pdf(_html(body), limits=render.Limits(seconds=2, memory_mb=400, slots=1))
 
 
 def test_errors_in_the_render_process_reach_the_caller_as_render_errors():
@@ -196,6 +225,95 @@ def _raise_named():
     raise render.RenderError("too long", "headline")
 
 
+def test_no_render_runs_in_the_calling_process():
+    assert render.bounded(os.getpid) != os.getpid()
+    assert render.bounded(os.getpid, limits=ONE) != os.getpid()
+
+
+def test_a_render_process_killed_while_idle_is_replaced():
+    pid = render.bounded(os.getpid, limits=ONE)
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)  # let the pool notice
+    assert render.write_pdf(_html("<p>after</p>"), limits=ONE).startswith(b"%PDF")
+    assert render.bounded(os.getpid, limits=ONE) != pid
+
+
+def test_a_render_process_killed_mid_render_is_replaced_and_the_render_retried(tmp_path):
+    marker = tmp_path / "pid"
+    marker.write_text("")
+    answer = {}
+    worker = threading.Thread(target=lambda: answer.update(value=render.bounded(_wait_to_be_killed, str(marker),
+                                                                                  limits=ONE)))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not marker.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+    worker.join(30)
+    assert answer == {"value": "rendered"}
+
+
+def test_a_render_process_that_exits_mid_render_is_retried_once(tmp_path):
+    marker = tmp_path / "die"
+    marker.write_text("x")
+    assert render.bounded(_exit_once, str(marker), limits=ONE) == "rendered"
+
+
+def test_a_render_that_kills_its_process_twice_is_unavailable_never_out_of_memory():
+    with pytest.raises(render.RenderUnavailable, match="try again") as caught:
+        render.bounded(_exit_now, limits=ONE)
+    assert "MB" not in caught.value.message and not isinstance(caught.value, render.RenderError)
+    assert render.bounded(len, [1], limits=ONE) == 1
+
+
+def test_render_processes_are_recycled_after_max_tasks():
+    limits = render.Limits(seconds=20, slots=1, max_tasks=2)
+    first, second, third = (render.bounded(os.getpid, limits=limits) for _ in range(3))
+    assert first == second != third
+
+
+def test_renders_beyond_the_concurrency_limit_wait_then_fail_clearly():
+    busy = threading.Thread(target=_expect_render_error, args=(render.Limits(seconds=3, slots=1),))
+    busy.start()
+    time.sleep(0.5)
+    try:
+        with pytest.raises(render.RenderUnavailable, match="busy"):
+            render.bounded(len, [1], limits=render.Limits(seconds=1, slots=1))
+    finally:
+        busy.join()
+    assert render.bounded(len, [1, 2], limits=ONE) == 2
+
+
+def _expect_render_error(limits):
+    try:
+        render.bounded(_slow, limits=limits)
+    except render.RenderError:
+        pass
+
+
+def test_render_processes_do_not_hold_other_pipes_open():
+    """A browser driver or subprocess waiting for end-of-file on its pipe must not wait for a render process."""
+    import select
+
+    read_end, write_end = os.pipe()
+    try:
+        # a memory bound no other test uses, so a fresh pool starts while the pipe is open
+        assert render.bounded(len, [1], limits=render.Limits(seconds=20, memory_mb=777, slots=1)) == 1
+        os.close(write_end)
+        write_end = None
+        ready, _, _ = select.select([read_end], [], [], 5)
+        assert ready and os.read(read_end, 1) == b"", "a render process kept the pipe open"
+    finally:
+        os.close(read_end)
+        if write_end is not None:
+            os.close(write_end)
+
+
+def test_render_settings_come_from_the_app_config(make_app):
+    app = make_app(RENDER_SECONDS=7, RENDER_MEMORY_MB=512, RENDER_SLOTS=1, RENDER_MAX_TASKS=9)
+    assert render.limits_for(app) == render.Limits(seconds=7.0, memory_mb=512, slots=1, max_tasks=9)
+
+
 # -- overflow and fitting -------------------------------------------------------------------------
 
 FIT_PAGE = """<div data-fit style="height: 60mm; width: 100mm; display: grid; grid-template-rows: auto 1fr auto">
@@ -208,24 +326,37 @@ def _fit_html(body: str, scale: float) -> str:
     return _html(FIT_PAGE.format(s=round(12 * scale, 2), body=body), page="A6")
 
 
+class _FitHtml:
+    """A fit page of ``body`` at a given scale (a class, so it can travel to the render process)."""
+
+    def __init__(self, body: str):
+        self.body = body
+
+    def __call__(self, scale: float) -> str:
+        return _fit_html(self.body, scale)
+
+
+def _overflow(body: str):
+    return render.find_overflow(render.layout(_fit_html(body, 1)))
+
+
 def test_find_overflow_names_the_block_from_the_layout():
-    short = render.bounded(lambda: render.find_overflow(render.layout(_fit_html("A few words.", 1))))
-    assert short is None
-    long = render.bounded(lambda: render.find_overflow(render.layout(_fit_html("word " * 400, 1))))
+    assert render.bounded(_overflow, "A few words.") is None
+    long = render.bounded(_overflow, "word " * 400)
     assert long is not None and long.block == "body"
 
 
 def test_fit_pdf_shrinks_type_within_limits_then_reports_the_block():
-    fitted = render.fit_pdf(lambda s: _fit_html("word " * 90, s), scales=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5))
+    fitted = render.fit_pdf(_FitHtml("word " * 90), scales=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5))
     assert fitted.scale < 1.0 and fitted.pdf.startswith(b"%PDF")
     assert "word" in _text(fitted.pdf)
     with pytest.raises(render.RenderError) as caught:
-        render.fit_pdf(lambda s: _fit_html("word " * 900, s), scales=(1.0, 0.8, 0.6))
+        render.fit_pdf(_FitHtml("word " * 900), scales=(1.0, 0.8, 0.6))
     assert caught.value.block == "body" and "60%" in caught.value.message
 
 
 def test_fit_pdf_grows_type_to_fill_an_empty_page():
-    fitted = render.fit_pdf(lambda s: _fit_html("A few words.", s), scales=(2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8))
+    fitted = render.fit_pdf(_FitHtml("A few words."), scales=(2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8))
     assert fitted.scale > 1.0
 
 
@@ -256,93 +387,9 @@ def test_cached_bytes_returns_the_stored_output(tmp_path):
     assert calls == [1]
 
 
-def test_renders_beyond_the_concurrency_limit_wait_then_fail_clearly():
-    import threading
-
-    busy = [threading.Thread(target=_expect_render_error, args=(render.Limits(seconds=3, memory_mb=256),))
-            for _ in range(render.RENDER_SLOTS)]
-    for thread in busy:
-        thread.start()
-    import time
-
-    time.sleep(0.5)
-    try:
-        with pytest.raises(render.RenderError, match="busy"):
-            render.bounded(len, [1], limits=render.Limits(seconds=1))
-    finally:
-        for thread in busy:
-            thread.join()
-    assert render.bounded(len, [1, 2]) == 2
-
-
-def _expect_render_error(limits):
-    try:
-        render.bounded(_slow, limits=limits)
-    except render.RenderError:
-        pass
-
-
-def test_one_off_renders_that_cannot_go_to_a_worker_are_bounded_too():
-    """A lambda cannot be sent to a warm worker: it gets its own forked process, with the same limits."""
-    with pytest.raises(render.RenderError, match="memory"):
-        render.bounded(lambda: _greedy(), limits=render.Limits(seconds=20, memory_mb=128))
-    with pytest.raises(render.RenderError, match="longer than 1 seconds"):
-        render.bounded(lambda: _slow(), limits=render.Limits(seconds=1, memory_mb=256))
-    assert render.bounded(lambda: 6 * 7) == 42
-
-
-def test_code_newer_than_the_warm_worker_still_runs():
-    import sys
-    import types
-
-    render.bounded(len, "warm")  # make sure a worker exists before the module below does
-    module = types.ModuleType("handbill_late_module")
-    exec("def double(x):\n    return 2 * x\n", module.__dict__)
-    sys.modules[module.__name__] = module
-    try:
-        assert render.bounded(module.double, 21) == 42
-    finally:
-        del sys.modules[module.__name__]
-
-
-@pytest.mark.parametrize("job", [len, "lambda"])
-def test_render_processes_do_not_hold_other_pipes_open(job):
-    """A browser driver or subprocess waiting for end-of-file on its pipe must not wait for a render worker."""
-    import os
-    import select
-
-    read_end, write_end = os.pipe()
-    try:
-        # a memory bound no other test uses, so a fresh worker is forked while the pipe is open
-        limits = render.Limits(seconds=20, memory_mb=777)
-        if job == "lambda":
-            assert render.bounded(lambda: len([1]), limits=limits) == 1
-        else:
-            assert render.bounded(len, [1], limits=limits) == 1
-        os.close(write_end)
-        write_end = None
-        ready, _, _ = select.select([read_end], [], [], 5)
-        assert ready and os.read(read_end, 1) == b"", "a render process kept the pipe open"
-    finally:
-        os.close(read_end)
-        if write_end is not None:
-            os.close(write_end)
-
-
-_HOARD: list = []
-
-
-def _hoard_and_report(megabytes: int) -> int:
-    import os
-
-    _HOARD.append(bytearray(megabytes * 1024 * 1024))
-    return os.getpid()
-
-
-def test_a_worker_that_grew_is_replaced_so_every_render_has_its_whole_memory_budget():
-    limits = render.Limits(seconds=20, memory_mb=600)
-    first = render.bounded(_hoard_and_report, 1, limits=limits)
-    assert render.bounded(_hoard_and_report, 1, limits=limits) == first, "a warm worker is reused"
-    grown = render.bounded(_hoard_and_report, 400, limits=limits)
-    assert grown == first
-    assert render.bounded(_hoard_and_report, 1, limits=limits) != first, "the grown worker was replaced"
+def test_a_cache_that_cannot_be_written_serves_the_output_uncached(tmp_path, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")  # a regular file: nothing can be created under it, not even by root
+    with caplog.at_level("WARNING", logger="campaign.render.cache"):
+        assert render.cached_bytes(blocker / "cache", "ab" * 32, lambda: b"pdf", ".pdf") == (b"pdf", False)
+    assert len([r for r in caplog.records if "cannot be" in r.getMessage()]) == 1

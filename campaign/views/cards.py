@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, cards, quotes, translations
+from .. import authz, cards, cards_batch, quotes, render
 from ..db import db
 from ..models import Quote
 
@@ -40,18 +40,6 @@ def absolute(path: str) -> str:
 def default_mark() -> str:
     """The campaign's own mark or handle for cards that ask for none (``CARD_MARK``, empty by default)."""
     return str(current_app.config.get("CARD_MARK") or "")
-
-
-def _params(args) -> tuple[str, str, str]:
-    """Format, palette and mark from the query string; bad values answer 400 with the valid choices."""
-    fmt = args.get("format", cards.DEFAULT_FORMAT)
-    palette = args.get("palette", cards.DEFAULT_PALETTE)
-    mark = args.get("mark", default_mark())
-    try:
-        _f, _p, mark = cards.check_choice(fmt, palette, mark)
-    except cards.CardError as exc:
-        abort(400, str(exc))
-    return fmt, palette, mark
 
 
 def card_url(quote_id: str, key: str, fmt: str, palette: str, mark: str = "", **extra) -> str:
@@ -92,22 +80,6 @@ def palettes_css():
     return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _language(args) -> tuple[str | None, bool, bool]:
-    """``lang``, ``drafts=1`` and ``bilingual=1`` from the query string; bad values answer 400."""
-    lang = args.get("lang") or None
-    if lang is not None and lang != "en" and lang not in translations.LANGS:
-        abort(400, f"lang: unknown language {lang!r}; choose one of: en, {', '.join(translations.LANGS)}")
-    flags = {}
-    for name in ("drafts", "bilingual"):
-        value = args.get(name, "0")
-        if value not in ("0", "1"):
-            abort(400, f"{name}: use 1 (yes) or 0 (no)")
-        flags[name] = value == "1"
-    if flags["bilingual"] and lang in (None, "en"):
-        abort(400, "bilingual: a bilingual card stacks the original and its translation; choose lang=ru or lang=ar")
-    return lang, flags["drafts"], flags["bilingual"]
-
-
 @bp.get("/quotes/<quote_id>/card.png")
 @authz.public(note="library cards; a custom mark or draft translations need a role")
 def card_png(quote_id):
@@ -115,30 +87,36 @@ def card_png(quote_id):
 
     ``lang=ru|ar`` prints the quotation's reviewed translation (``drafts=1`` allows a draft, marked as
     such; ``bilingual=1`` stacks the original under it); without a usable translation: 422 naming it.
+    The card goes through the print-output contract: validate → gather → key → render.
     """
-    fmt, palette, mark = _params(request.args)
-    lang, drafts, bilingual = _language(request.args)
-    if drafts or mark != " ".join(default_mark().split())[:cards.MARK_MAX]:
+    args = request.args
+    try:
+        spec = cards.validate({"quote": quote_id, "format": args.get("format", cards.DEFAULT_FORMAT),
+                               "palette": args.get("palette", cards.DEFAULT_PALETTE),
+                               "mark": args.get("mark", default_mark()), "lang": args.get("lang", ""),
+                               "drafts": args.get("drafts", "0"), "bilingual": args.get("bilingual", "0"),
+                               "source_url": absolute(url_for("quotes.detail", quote_id=quote_id))})
+    except cards.CardError as exc:
+        abort(400, str(exc))
+    if spec.drafts or spec.mark != " ".join(default_mark().split())[:cards.MARK_MAX]:
         # A card of anyone's own words or of an unreviewed translation is a custom render, not the library's.
         authz.require("organizer", "editor", "translator")
-    quote = quotes.get_verified(quote_id) or abort(404)
     try:
-        data = cards.card_quote(quote, _card_gettext(lang), lang=lang, drafts=drafts, bilingual=bilingual)
-    except translations.MissingTranslation as exc:
-        abort(422, exc.message)
-    source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
-    key = cards.cache_key(data, fmt, palette, mark, source_url)
+        context = cards.gather(spec, _card_gettext(spec.lang or None))
+    except cards.CardError as exc:
+        abort(404 if exc.field == "quote" else 422, exc.message)
+    key = cards.key(spec, context)
     headers = {"ETag": f'"{key}"',
-               "Cache-Control": IMMUTABLE if request.args.get("v") == key[:16] else REVALIDATE}
+               "Cache-Control": IMMUTABLE if args.get("v") == key[:16] else REVALIDATE}
     if request.if_none_match.contains(key):
         return Response(status=304, headers=headers)
     try:
-        card = cards.render_card(data, fmt, palette, mark, cache_dir=_cache_dir(), source_url=source_url, key=key)
+        png, _hit = render.cached_bytes(_cache_dir(), key, lambda: cards.render(context), ".png")
     except cards.CardTooLong as exc:
         abort(422, exc.message)
-    disposition = "attachment" if request.args.get("download") else "inline"
-    headers["Content-Disposition"] = f'{disposition}; filename="{card.filename}"'
-    return Response(card.png, mimetype="image/png", headers=headers)
+    disposition = "attachment" if args.get("download") else "inline"
+    headers["Content-Disposition"] = f'{disposition}; filename="{cards.filename(spec.quote, spec.format)}"'
+    return Response(png, mimetype="image/png", headers=headers)
 
 
 def _card_gettext(lang: str | None):
@@ -265,16 +243,16 @@ def download():
         abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
     results = []
     for item in _batch(form, chosen):
-        job = cards.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
-                        item["source_url"])
-        results.append(cards.run_job(job))
+        job = cards_batch.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
+                              item["source_url"])
+        results.append(cards_batch.run_job(job))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for result in results:
             if result.png:
                 # PNGs are compressed already: store them as they are
                 archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
-        for name, body in cards.alt_text_files(results).items():
+        for name, body in cards_batch.alt_text_files(results).items():
             archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
     name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
     return Response(buffer.getvalue(), mimetype="application/zip",

@@ -323,7 +323,7 @@ def preview_png(page: int):
         abort(422, description="; ".join(f"{k}: {' '.join(v)}" for k, v in _errors(form).items()))
     width = _width()
     try:
-        data = leaflets.context(spec)
+        data = leaflets.gather(spec)
     except (quotes.QuoteError, verbatim.NotVerbatim) as exc:
         abort(422, description=str(exc))
     etag = f"{leaflets.key(spec, data)}-p{page}-w{width}"
@@ -347,7 +347,7 @@ def pdf():
     if spec is None:
         abort(422, description="; ".join(f"{k}: {' '.join(v)}" for k, v in _errors(form).items()))
     try:
-        etag = leaflets.key(spec, leaflets.context(spec))
+        etag = leaflets.key(spec, leaflets.gather(spec))
     except (quotes.QuoteError, verbatim.NotVerbatim) as exc:
         abort(422, description=str(exc))
     if (answer := _not_modified(etag)) is not None:

@@ -6,7 +6,6 @@ import os
 import re
 from pathlib import Path
 
-import click
 import yaml
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -18,12 +17,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, impose, packs, pamphlets, render
+from .. import authz, glossary, impose, packs, pamphlets, render
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
 
-bp = Blueprint("packs", __name__, url_prefix="/packs", cli_group="packs")
+bp = Blueprint("packs", __name__, url_prefix="/packs")
 
 PREVIEW_PAGES = 4
 PREVIEW_WIDTH = 260
@@ -209,9 +208,8 @@ def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
 
 def _thumbnails(spec: packs.PackSpec) -> tuple[list[str], int]:
     """PNG data: URIs of the first pages and the page count (CSP allows data: images only from us)."""
-    pdf = _build(spec)
+    pdf, key = packs.build_keyed(spec, cache_dir=current_app.config.get("CACHE_DIR"), imposition="none")
     count = impose.page_count(pdf)
-    key = packs.fingerprint(spec)
     uris = []
     for page in range(min(PREVIEW_PAGES, count)):
         png, _hit = render.cached_bytes(current_app.config.get("CACHE_DIR"), f"{key}-p{page}-w{PREVIEW_WIDTH}",
@@ -221,7 +219,7 @@ def _thumbnails(spec: packs.PackSpec) -> tuple[list[str], int]:
 
 
 def _download_name(spec: packs.PackSpec, imposition: str) -> str:
-    stem = spec.name or packs.slugify(spec.title)[:60]
+    stem = spec.name or glossary.slugify(spec.title)[:60]
     return f"{stem}{'' if imposition == 'none' else '-' + imposition}.pdf"
 
 
@@ -424,49 +422,3 @@ def question_review(question_id):
     db.session.commit()
     flash(_("Question marked reviewed."))
     return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
-
-
-# -- command line -------------------------------------------------------------------------
-
-@bp.cli.command("build")
-@click.argument("names", nargs=-1)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build", show_default=True,
-              help="Folder for the PDFs.")
-@click.option("--booklet", is_flag=True, help="Also write NAME-booklet.pdf, imposed for saddle-stitch folding.")
-@click.option("--zine", is_flag=True, help="Also write NAME-zine.pdf, A6 pages four to an A4 side (A6 packs).")
-def build_command(names, out_dir, booklet, zine):
-    """Render reading packs (pamphlets/NAME.yaml, kind reading-pack); all of them without NAME."""
-    folder = _pamphlets_dir()
-    paths = list(names) if names else sorted(folder.glob("*.yaml"))
-    failed = 0
-    built = 0
-    for path in paths:
-        try:
-            if isinstance(path, str):  # a NAME from the command line, looked up among the files
-                path = pamphlets.find(folder, path)
-            loaded = pamphlets.load(path, display=path.name)
-            if loaded.kind != "reading-pack":
-                if names:
-                    raise PamphletError("kind", "not a reading pack", path.name)
-                continue
-            spec = packs.validate({**loaded.data, "name": path.stem})
-            Path(out_dir).mkdir(parents=True, exist_ok=True)
-            cache = current_app.config.get("CACHE_DIR")
-            outputs = [("none", f"{path.stem}.pdf")]
-            if booklet:
-                outputs.append(("booklet", f"{path.stem}-booklet.pdf"))
-            if zine:
-                outputs.append(("zine", f"{path.stem}-zine.pdf"))
-            for imposition, filename in outputs:
-                pdf = packs.build(spec, cache_dir=cache, imposition=imposition)
-                (Path(out_dir) / filename).write_bytes(pdf)
-                click.echo(f"{path.stem}: {Path(out_dir) / filename} ({impose.page_count(pdf)} pages)")
-            built += 1
-        except (PamphletError, render.RenderError) as exc:
-            failed += 1
-            where = exc.in_file(Path(path).name) if isinstance(exc, PamphletError) and not exc.file else exc
-            click.echo(f"error: {where}", err=True)
-    if failed:
-        raise click.exceptions.Exit(1)
-    if not built:
-        click.echo("No reading packs to build.")

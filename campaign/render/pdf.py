@@ -1,0 +1,80 @@
+"""HTML → WeasyPrint → PDF bytes, through the asset-only fetcher and inside the render pool."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from weasyprint import CSS, HTML
+
+from .fetcher import ASSET_BASE, AssetFetcher
+from .isolation import Limits, bounded
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """What goes into the PDF besides the page content (non-empty values override the HTML head)."""
+
+    title: str = ""
+    author: str = ""
+    subject: str = ""
+    lang: str = "en"
+    keywords: tuple[str, ...] = ()
+    tagged: bool = True
+    stylesheets: tuple[str, ...] = field(default=())
+
+
+def _defang(document: HTML) -> None:
+    """Drop what would embed files in the PDF: ``rel=attachment`` on links and anchors.
+
+    Our templates never use it and user text is escaped, so this only matters if a template
+    ever lets markup through; it keeps the promise "no attachments" true regardless.
+    """
+    for element in document.etree_element.iter():
+        rel = element.get("rel") if isinstance(element.tag, str) else None
+        if rel and "attachment" in rel.lower().split():
+            if element.tag == "link":
+                element.attrib.pop("href", None)
+            element.attrib.pop("rel", None)
+
+
+def layout(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
+           options: PdfOptions = PdfOptions()):
+    """Lay out HTML (no PDF yet) and return WeasyPrint's Document; runs in the calling process,
+    so call it from work sent through :func:`bounded`."""
+    fetcher = AssetFetcher(generated)
+    document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher)
+    _defang(document)
+    stylesheets = [CSS(string=css, base_url=ASSET_BASE, url_fetcher=fetcher) for css in options.stylesheets]
+    rendered = document.render(stylesheets=stylesheets, pdf_tags=options.tagged)
+    meta = rendered.metadata
+    meta.attachments = []
+    if options.title:
+        meta.title = options.title
+    if options.author:
+        meta.authors = [options.author]
+    if options.subject:
+        meta.description = options.subject
+    if options.keywords:
+        meta.keywords = list(options.keywords)
+    if options.lang and not meta.lang:
+        meta.lang = options.lang
+    meta.authors = [a for a in meta.authors if a]
+    meta.keywords = [k for k in meta.keywords if k]
+    return rendered
+
+
+def document_pdf(document, options: PdfOptions = PdfOptions()) -> bytes:
+    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off)."""
+    return document.write_pdf(pdf_variant="pdf/ua-1" if options.tagged else None,
+                              pdf_tags=options.tagged, uncompressed_pdf=False, custom_metadata=False,
+                              attachments=[])
+
+
+def _write_pdf_here(html: str, generated, options: PdfOptions) -> bytes:
+    """Lay out and write, in this process (the render process runs this for :func:`write_pdf`)."""
+    return document_pdf(layout(html, generated=generated, options=options), options)
+
+
+def write_pdf(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
+              options: PdfOptions = PdfOptions(), limits: Limits | None = None) -> bytes:
+    """Lay out HTML with WeasyPrint through the asset-only fetcher, bounded; return the PDF bytes."""
+    return bounded(_write_pdf_here, html, generated, options, limits=limits)
