@@ -31,9 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
-    from . import accounts, ratelimit
+    from . import accounts, jobs, ratelimit
     accounts.init_app(app)
     ratelimit.init_app(app)
+    jobs.init_app(app)
 
     from .views import register
     register(app)
