@@ -175,8 +175,11 @@ def _rush(port: int, path: str) -> dict:
     def one(i):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         token, cookie = _form_token(conn, path)
+        conn.close()
         body = urlencode({**_signup_fields(10_000_000 + i), "csrf_token": token})
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=120)
+        # A new connection each: a kept-alive one could be closed by the server while the others get ready.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded",
                                                        "Cookie": cookie})
         response = conn.getresponse()

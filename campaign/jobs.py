@@ -7,6 +7,7 @@ consumer is ``flask --app app jobs run``. ``JOBS_IMMEDIATE`` runs every job inli
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -19,7 +20,8 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from sqlalchemy import event
 
-from . import messages
+from . import messages, retention
+from . import reminders as reminders_module
 
 log = logging.getLogger(__name__)
 EXTENSION = "handbill.jobs"
@@ -37,15 +39,16 @@ class Jobs:
 
         def in_app(function):
             """Run a task inside the app's context (its configuration and database session)."""
+            @functools.wraps(function)
             def run(*args):
                 with app.app_context():
                     return function(*args)
-            run.__name__ = function.__name__
             return run
 
         @huey.task(name="deliver")
         @in_app
         def deliver(message_id):
+            """Send one message; a failure is retried by Huey after the delay the outbox computed."""
             try:
                 return messages.deliver(message_id)
             except messages.RetryLater as later:
@@ -61,15 +64,13 @@ class Jobs:
         @huey.periodic_task(crontab(minute="7"), name="reminders")
         @in_app
         def reminders():
-            from . import reminders as module  # reminders reads groups, which need the app's models
-
-            return module.queue_due()
+            """Queue the reminders for meetings in the next 24 hours (hourly)."""
+            return reminders_module.queue_due()
 
         @huey.periodic_task(crontab(hour="3", minute="17"), name="purge")
         @in_app
         def purge():
-            from . import retention  # reads groups and accounts: imported when the job runs
-
+            """The retention purge (daily)."""
             report = retention.purge()
             log.info("purge: %d signup(s) of %d group(s), %d session(s), %d message(s) deleted",
                      report.signups, report.groups, report.sessions, report.outbox_messages)

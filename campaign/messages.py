@@ -25,7 +25,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import privacy
-from .db import db
+from .db import begin_write, db
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ LEASE = timedelta(minutes=5)  # how long one delivery attempt owns a message
 
 
 def utcnow() -> datetime:
+    """Now, in naive UTC (as the database stores times)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
@@ -61,6 +62,8 @@ class OutboxMessage(db.Model):
 
 @dataclass
 class Attachment:
+    """A file sent with a message (a reminder's calendar file)."""
+
     filename: str
     mimetype: str
     data: bytes
@@ -171,6 +174,7 @@ def deliver(message_id: int) -> str:
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
         return "held"
+    begin_write()
     now = utcnow()
     claimed = db.session.execute(update(OutboxMessage).where(
         OutboxMessage.id == message_id, OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
@@ -182,6 +186,8 @@ def deliver(message_id: int) -> str:
     try:
         _smtp(email_message(letter(message)), cfg)
     except (OSError, smtplib.SMTPException) as exc:
+        begin_write()
+        message = db.session.get(OutboxMessage, message_id)
         message.attempts += 1
         message.last_error = type(exc).__name__[:80]
         gave_up = message.attempts >= int(cfg.get("MAIL_MAX_ATTEMPTS", 8))
@@ -196,13 +202,15 @@ def deliver(message_id: int) -> str:
         if gave_up:
             return "failed"
         raise RetryLater(delay) from None
-    _mark_sent(message)
+    begin_write()
+    _mark_sent(db.session.get(OutboxMessage, message_id))
     db.session.commit()
     log.info("sent %s message %s by SMTP", message.kind, message_id)
     return "sent"
 
 
 def _smtp(message: EmailMessage, cfg) -> None:
+    """Hand one message to the configured SMTP server."""
     host, port = cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or (465 if cfg.get("MAIL_USE_SSL") else 25))
     cls = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
     with cls(host, port, timeout=int(cfg.get("MAIL_TIMEOUT", 10))) as smtp:
@@ -214,6 +222,7 @@ def _smtp(message: EmailMessage, cfg) -> None:
 
 
 def _mark_sent(message: OutboxMessage) -> None:
+    """Keep the record that a message went out; erase what it said."""
     message.status, message.sent_at, message.payload_enc = SENT, utcnow(), None
 
 
@@ -239,6 +248,7 @@ def waiting() -> list[tuple[OutboxMessage, Letter]]:
 
 def mark_sent(message_id: int) -> bool:
     """An admin passed the message on by hand: erase its text, keep the record."""
+    begin_write()
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status == SENT:
         return False

@@ -11,14 +11,13 @@ import yaml
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from .. import groups, messages, privacy, ratelimit
-from ..db import db
+from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
@@ -52,7 +51,7 @@ class SignupForm(Form):
                             validators=[Length(max=100), _no_controls])
     language = SelectField(_l("Preferred language"))
     note = TextAreaField(_l("Note to the organizers (optional)"), validators=[Length(max=500), _no_controls])
-    reminders = BooleanField(_l("Email me a reminder the day before each meeting"))
+    reminders = BooleanField(_l("Remind me the day before each meeting"))
     consent = BooleanField(_l("I agree that this information is stored as described above."),
                            validators=[DataRequired(_l("Please tick the box to agree, or do not sign up."))])
     website = StringField(_l("Leave this field empty"))  # honeypot: hidden from people, filled by bots
@@ -178,6 +177,7 @@ def _tell(kind: str, signups, group, **context) -> None:
     """Send one kind of message to every listed person who gave an email."""
     if not signups:
         return
+    begin_write()  # reads, then writes the outbox: SQLite's write lock first, so the write cannot conflict
     about = groups.summary(group)
     for signup in signups:
         email = privacy.decrypt(signup.email_enc, "email")
@@ -188,8 +188,8 @@ def _tell(kind: str, signups, group, **context) -> None:
 
 
 def _release(signup_id: int, group, release) -> None:
-    """Free a seat (``groups.cancel`` or ``groups.delete_signup``), drop the person's queued messages,
-    and tell whoever moved up from the waitlist."""
+    """Free a seat (``groups.cancel`` or ``groups.delete_signup``, which also drop the person's unsent
+    messages), and tell whoever moved up from the waitlist."""
     promoted = release(signup_id)
     _tell("promoted", promoted, group)
 
