@@ -127,6 +127,13 @@ def queue(kind: str, signup_id: int, email: str, language: str, meeting_id: int 
     return message
 
 
+def queued_since(signup_id: int, kind: str, since: datetime) -> bool:
+    """Whether a message of this kind was queued for the signup since then (sent or not)."""
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.signup_id == signup_id, OutboxMessage.kind == kind, OutboxMessage.created_at >= since)
+        .limit(1)) is not None
+
+
 def forget(signup_id: int) -> int:
     """Delete the messages of a signup that were not sent yet (its data is being erased), in the caller's transaction."""
     result = db.session.execute(delete(OutboxMessage).where(

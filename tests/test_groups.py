@@ -210,6 +210,8 @@ def test_a_repeat_signup_takes_no_second_seat_and_gets_the_existing_link(gapp, g
     assert [m["Subject"] for m in repeat] == ["Your signup: Reading Burning Country"]
     assert f"http://handbill.test/groups/manage/{token}" in repeat[0].get_content()  # the existing link
     assert "Reader 1" in gclient.get(f"/groups/manage/{token}").text  # the first signup is unchanged
+    sign_up(gclient, key, 1)
+    assert len([m for m in outbox(gapp) if "Reader1" in m["To"] or "reader1" in m["To"]]) == 2  # not again within the hour
     gclient.post(f"/groups/manage/{token}/cancel")
     assert sign_up(gclient, key, 1).status_code == 303  # after cancelling, the email may sign up anew
     assert statuses(gapp, key) == {"confirmed": 2, "cancelled": 1}

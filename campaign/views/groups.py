@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -257,7 +257,13 @@ def _sign_up(key):
 
 
 def _confirm(group, joined, data) -> None:
-    """Queue the message that goes with a signup (inside its transaction): its status and manage link."""
+    """Queue the message that goes with a signup (inside its transaction): its status and manage link.
+
+    A repeated signup sends the existing link again at most once an hour, so typing someone's address
+    over and over cannot flood their inbox.
+    """
+    if joined.repeat and messages.queued_since(joined.id, "again", messages.utcnow() - timedelta(hours=1)):
+        return
     about = groups.summary(group)
     messages.queue("again" if joined.repeat else "confirmation", joined.id, data.email, data.language,
                    group=about, schedule=about.schedule, status=joined.status,
