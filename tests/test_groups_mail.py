@@ -1,12 +1,9 @@
 """Messages by SMTP through the delivery job: a small SMTP server on loopback receives them; a dead one means a retry."""
 from __future__ import annotations
 
-from email import message_from_bytes, policy
-
 import re
 from datetime import datetime, timezone
-
-import pytest
+from email import message_from_bytes, policy
 
 from campaign import jobs, messages, reminders
 from campaign.db import db

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from campaign import jobs, messages
+from campaign import groups, jobs, messages, privacy
 from campaign.db import db
 
 from groups_support import KEY, add_group, add_organizer, outbox, sign_up, signup_data, statuses, token_of
@@ -74,7 +74,6 @@ def test_a_queued_message_survives_a_killed_web_worker_and_the_consumer_delivers
     with gapp.app_context():
         [row] = db.session.scalars(db.select(messages.OutboxMessage)).all()
         assert row.status == messages.SENT
-        from campaign import groups, privacy
         [signup] = db.session.scalars(db.select(groups.Signup)).all()
         assert f"http://handbill.test/groups/manage/{privacy.decrypt(signup.manage_enc, 'manage')}" in body
     assert "reader7" not in output  # the consumer's log names no address
