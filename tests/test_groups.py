@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from campaign import groups, privacy, retention
+from campaign import groups, privacy, retention, roster
 from campaign.db import db
 
 from groups_support import (PAMPHLET, add_group, add_organizer, gapp, gclient, gconfig, login, outbox,  # noqa: F401
@@ -190,7 +190,7 @@ def test_pamphlet_source_is_recorded_only_when_it_names_a_pamphlet(gapp, gclient
     bogus = gclient.get(f"/groups/{group_key}?src=../../etc/passwd")
     assert 'name="src" type="hidden" value=""' in bogus.text
     with gapp.app_context():
-        counts = dict(groups.source_counts(groups.by_key(group_key)))
+        counts = dict(roster.source_counts(groups.by_key(group_key)))
     assert counts == {PAMPHLET: 1, "": 2}
 
 
@@ -384,7 +384,7 @@ def test_roster_csv_is_rfc4180_neutralised_and_every_export_is_logged(gapp, gcli
     page = org.get(f"/groups/{group_key}/roster").text
     assert re.search(r"<td>ana@example.org</td><td>[25]</td>", page)
     with gapp.app_context():
-        [log] = db.session.scalars(db.select(groups.RosterExport)).all()
+        [log] = db.session.scalars(db.select(roster.RosterExport)).all()
         assert log.rows in (2, 5) and log.organizer.email == "ana@example.org"
         assert log.group_title == "Reading Burning Country"
         assert not hasattr(log, "data")
@@ -396,7 +396,7 @@ def test_roster_csv_is_rfc4180_neutralised_and_every_export_is_logged(gapp, gcli
     (3, "3"),
 ])
 def test_safe_cell(value, expected):
-    assert groups.safe_cell(value) == expected
+    assert roster.safe_cell(value) == expected
 
 
 def test_calendar_files_parse_and_keep_the_time_zone(gapp, gclient):

@@ -16,7 +16,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import groups, messages, privacy, ratelimit
+from .. import groups, messages, privacy, ratelimit, roster as rosters
 from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
@@ -428,11 +428,11 @@ def delete(key):
 def roster(key):
     """Confirmed and waitlisted people with their contact details (decrypted only here)."""
     group = _managed(key)
-    entries = groups.roster(group)
+    entries = rosters.roster(group)
     return render_template(
         "groups/roster.html", group=group, confirmed=[e for e in entries if e.status == CONFIRMED],
-        waitlisted=[e for e in entries if e.status == WAITLISTED], sources=groups.source_counts(group),
-        cancelled=groups.cancelled_count(group), exports=groups.exports(group), form=ActionForm(),
+        waitlisted=[e for e in entries if e.status == WAITLISTED], sources=rosters.source_counts(group),
+        cancelled=rosters.cancelled_count(group), exports=rosters.exports(group), form=ActionForm(),
         seats=groups.seats_left(group), retention=_retention(group), schedule=_schedule(group),
         share_url=external("groups.show", key=group.key))
 
@@ -481,9 +481,9 @@ def roster_csv(key):
     """The roster as CSV, safe to open in a spreadsheet; the export itself is logged (not its data)."""
     group = _managed(key)
     require_action_token()
-    entries = groups.roster(group)
-    body = "\ufeff" + groups.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
-    groups.log_export(group, current_user, len(entries))
+    entries = rosters.roster(group)
+    body = "\ufeff" + rosters.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
+    rosters.log_export(group, current_user, len(entries))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
     return Response(body.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="roster-{group.key}-{stamp}.csv"',
