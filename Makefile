@@ -1,4 +1,4 @@
-# Handbill: `make run` serves the app on http://127.0.0.1:5000, `make test` runs the whole suite.
+# Handbill: `make run` serves the app on http://127.0.0.1:5000 with its job consumer, `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,10 +8,18 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run serve test bench setup system system-test db clean translations messages
 
+# Two processes: the web app and the job consumer (message delivery, reminders, the daily purge).
+# The consumer runs in the background and is stopped when the web app stops.
 run: setup db
+	$(FLASK) jobs run & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Production runs the same two processes, each under its own supervisor (systemd, say):
+#   .venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 app:app
+#   .venv/bin/flask --app app jobs run
+# With REDIS_URL set, several app servers and consumers share one queue. This target starts both here.
 serve: setup db
+	$(FLASK) jobs run & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 app:app
 
 test: setup system-test

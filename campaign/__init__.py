@@ -32,10 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     inputs.init_app(app)
     filters.init_app(app)
     cli.init_app(app)
-    from . import accounts, authz, ratelimit
+    from . import accounts, authz, jobs, ratelimit
     accounts.init_app(app)
     authz.init_app(app)
     ratelimit.init_app(app)
+    jobs.init_app(app)
 
     from .views import register
     register(app)

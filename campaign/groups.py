@@ -7,33 +7,23 @@ the database holds AES-GCM ciphertext (see :mod:`campaign.privacy`).
 """
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
 import secrets
-import threading
-import weakref
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: the in-process lock and BEGIN IMMEDIATE still hold
-    fcntl = None
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, and_, bindparam, case, func,
-                        insert, literal, select)
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import privacy
+from . import messages, privacy
+from .db import begin_write, db
 from .models.accounts import User, utcnow
-from .db import db, is_sqlite
 
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -45,6 +35,10 @@ class GroupError(ValueError):
 
 class GroupClosed(GroupError):
     pass
+
+
+class GroupGone(GroupError):
+    """The group does not exist (any more): deleted, or a link that never named one."""
 
 
 class GroupFull(GroupError):
@@ -118,27 +112,17 @@ class Signup(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="")
     src: Mapped[str | None] = mapped_column(String(60), nullable=True)  # which pamphlet brought it
     contact_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # Keyed hash of the email, unique per group (index uq_signups_group_email): one place per email.
+    email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     manage_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    manage_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # to send the link again
+    reminders: Mapped[bool] = mapped_column(Boolean, default=False)  # a reminder the day before each meeting
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     group: Mapped[Group] = relationship()
 
-
-class RosterExport(db.Model):
-    """A record that a roster was exported: who, when, which group — never the data itself."""
-
-    __tablename__ = "roster_exports"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                     nullable=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("study_groups.id", ondelete="SET NULL"),
-                                                 nullable=True, index=True)
-    group_title: Mapped[str] = mapped_column(String(120))
-    rows: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    organizer: Mapped[User | None] = relationship()
+    __table_args__ = (Index("uq_signups_group_email", "group_id", "email_key", unique=True),)
 
 
 # -- time zones and schedules ----------------------------------------------------------------
@@ -196,92 +180,17 @@ def format_schedule(meetings, tz_name: str) -> str:
 
 # -- locking ---------------------------------------------------------------------------------
 
-def lock_for_write() -> None:
-    """SQLite: start the transaction with the database write lock held (``BEGIN IMMEDIATE``).
-
-    pysqlite would otherwise begin lazily at the first INSERT, after our capacity count — two
-    requests could both count 9 and both insert. PostgreSQL locks the group row instead.
-    """
-    if not is_sqlite():
-        return
-    _begin_immediate(db.session.connection())
-
-
-def _begin_immediate(connection) -> None:
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-class _WriteLock:
-    """One SQLite database's writer queue: a thread lock in this process, ``flock`` across processes."""
-
-    def __init__(self, path: str | None):
-        self.path, self.local, self.depth, self.fd, self.pid = path, threading.RLock(), 0, None, None
-
-    @contextmanager
-    def held(self):
-        with self.local:
-            self.depth += 1
-            try:
-                if self.depth == 1:
-                    self._file_lock(fcntl.LOCK_EX if fcntl else None)
-                yield
-            finally:
-                if self.depth == 1:
-                    self._file_lock(fcntl.LOCK_UN if fcntl else None)
-                self.depth -= 1
-
-    def _file_lock(self, op) -> None:
-        if op is None or not self.path:
-            return
-        if self.fd is None or self.pid != os.getpid():  # a forked worker needs its own open file
-            self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
-        fcntl.flock(self.fd, op)
-
-
-_WRITE_LOCKS: dict[str, _WriteLock] = {}
-_DATABASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _database() -> str:
-    """The current engine's URL as text (rendered once per engine: it names per-database state)."""
-    engine = db.engine
-    found = _DATABASES.get(engine)
-    if found is None:
-        found = _DATABASES[engine] = str(engine.url)
-    return found
-_WRITE_LOCKS_GUARD = threading.Lock()
-
-
-@contextmanager
-def writing():
-    """Queue this request behind the other writers of the same SQLite database, without sleeping.
-
-    SQLite's busy handler waits by sleeping (1, 2, 5 … 100 ms), which turns a queue of short
-    transactions into long tail latencies; a thread lock plus an ``flock`` beside the database file
-    (gunicorn's workers are separate processes) hands over at once. ``BEGIN IMMEDIATE`` still
-    guarantees correctness for any writer that does not take this queue. PostgreSQL needs nothing
-    here: it queues on the group's row lock.
-    """
-    if not is_sqlite():
-        yield
-        return
-    database = db.engine.url.database
-    path = database + "-writelock" if database and database != ":memory:" else None
-    with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.setdefault(_database(), _WriteLock(path))
-    with lock.held():
-        yield
-
-
 def locked_group(group_id: int) -> Group:
-    """The group, re-read under its write lock."""
-    lock_for_write()
+    """The group, re-read in a write transaction that holds its lock.
+
+    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (the database's write lock, see
+    :func:`campaign.db.begin_write`); PostgreSQL: ``SELECT … FOR UPDATE`` locks the group's row.
+    """
+    begin_write()
     group = db.session.scalar(select(Group).where(Group.id == group_id).with_for_update()
                               .execution_options(populate_existing=True))
     if group is None:
-        raise GroupError("this group no longer exists")
+        raise GroupGone("this group no longer exists")
     return group
 
 
@@ -315,6 +224,7 @@ class SignupInput:
     language: str = ""
     note: str = ""
     src: str | None = None
+    reminders: bool = False
 
 
 def normalise_contact(email: str, messenger: str) -> str:
@@ -328,126 +238,93 @@ def contact_hash(group_id: int, data: SignupInput) -> str:
     return privacy.keyed_hash("contact", str(group_id), normalise_contact(data.email, data.messenger))
 
 
+def email_key(group_key: str, email: str) -> str | None:
+    """Keyed hash of the normalised email, scoped to the group's (never reused) public key.
+
+    Stored beside the signup under a unique index per group, so one email holds at most one place
+    in a group even when two signups with it arrive at once.
+    """
+    email = (email or "").strip().lower()
+    return privacy.keyed_hash("signup-email", group_key, email) if email else None
+
+
 @dataclass(frozen=True)
 class Joined:
-    """The outcome of a signup, read before the commit (so nothing needs reloading)."""
+    """The outcome of a signup: the signup's number and list, and its secret manage token."""
 
     id: int
     status: str
     token: str
-    version: datetime | None = None  # the group's ``updated_at`` when the signup was inserted
+    repeat: bool = False  # the email was already on the list: no new place was taken
 
 
-def join(group_id: int, data: SignupInput, expected: SignupTarget | None = None) -> Joined:
-    """Add someone: a seat if one is free, else the end of the waitlist; returns the secret manage token.
+def join(key: str, data: SignupInput, before_commit: Callable[[Group, Joined], None] | None = None) -> Joined:
+    """Add someone to the group with this public key: a seat if one is free, else the end of the waitlist.
 
-    ``expected`` is the group as the caller last read it (a hint: on SQLite the insert checks it
-    under the write lock and reads the group again if it changed; ``Joined.version`` says which
-    version of the group the signup joined). A second signup with the same contact is accepted like
-    any other and flagged on the roster: refusing it would tell anyone who types a person's email
-    that they are on this list.
+    One transaction: the group is read by its key under its write lock, the seat counted, the
+    signup inserted, and ``before_commit(group, joined)`` may add rows of its own (the message
+    that goes with the signup) before the commit — so a signup never exists without its message.
+    A repeat signup with an email already on the list takes no second place: it returns the
+    existing signup (``repeat=True``) with its manage token.
     """
     token = secrets.token_urlsafe(32)
     # Encryption and hashing happen before the lock is taken, to keep the locked part short.
     fields = dict(
         language=data.language[:8], src=data.src, manage_hash=privacy.token_hash(token),
+        manage_enc=privacy.encrypt(token, "manage"),
         name_enc=privacy.encrypt(data.name.strip(), "name"),
         email_enc=privacy.encrypt(data.email.strip(), "email"),
         messenger_enc=privacy.encrypt(data.messenger.strip(), "messenger"),
         note_enc=privacy.encrypt(data.note.strip(), "note"),
-        contact_hash=contact_hash(group_id, data))
-    if is_sqlite():
-        # A Core connection of its own (committed, or rolled back on error, when the block ends):
-        # one statement and a commit need none of the ORM session's bookkeeping.
-        with writing(), db.engine.begin() as connection:
-            return _insert_sqlite(connection, group_id, fields, token, expected)
-    with writing():
+        email_key=email_key(key, data.email), reminders=bool(data.reminders))
+    for attempt in (1, 2):
         try:
-            joined = _insert_locked(group_id, fields, token)
+            joined = _join_locked(key, data, fields, token, before_commit)
             db.session.commit()
+            return joined
+        except IntegrityError:
+            # Only the per-group email index can refuse the insert; the second attempt finds that signup.
+            db.session.rollback()
+            if attempt == 2:
+                raise
         except Exception:
             db.session.rollback()
             raise
+    raise AssertionError("unreachable")
+
+
+def _join_locked(key: str, data: SignupInput, fields: dict, token: str, before_commit) -> Joined:
+    begin_write()
+    group = db.session.scalar(select(Group).where(Group.key == key).with_for_update()
+                              .execution_options(populate_existing=True))
+    if group is None:
+        raise GroupGone("this group no longer exists")
+    if not group.signups_open:
+        raise GroupClosed("signups for this group are closed")
+    existing = None
+    if fields["email_key"]:
+        existing = db.session.scalar(select(Signup).where(Signup.group_id == group.id,
+                                                          Signup.email_key == fields["email_key"]))
+    if existing is not None:
+        joined = Joined(existing.id, existing.status, _manage_token(existing), repeat=True)
+    else:
+        status = CONFIRMED if confirmed_count(group.id) < group.capacity else WAITLISTED
+        signup = Signup(group_id=group.id, status=status, contact_hash=contact_hash(group.id, data), **fields)
+        db.session.add(signup)
+        db.session.flush()
+        joined = Joined(signup.id, status, token)
+    if before_commit is not None:
+        before_commit(group, joined)
     return joined
 
 
-SIGNUP_FIELDS = ("language", "src", "manage_hash", "name_enc", "email_enc", "messenger_enc", "note_enc",
-                 "contact_hash")
-
-
-@lru_cache(maxsize=1)
-def _sqlite_insert_statement():
-    """One INSERT … SELECT that checks for a free seat and inserts with the right status.
-
-    SQLite takes the write lock when a writing statement starts, before it reads, so the check and
-    the insert cannot be interleaved with another writer — and the lock is held for one statement
-    and the commit, not for several round trips through Python.
-
-    The group is full when a ``capacity``-th confirmed signup exists: looking for that one row
-    (``LIMIT 1 OFFSET capacity-1``) stops after the first ``capacity`` confirmed signups, where
-    counting them all would read every signup of the group — a cost that grew with each signup.
-    SQLite cannot take the offset from the group's row, so the caller passes the group as it read
-    it, and the statement inserts nothing unless the group is still that version (``updated_at``,
-    which every edit changes) with exactly that capacity.
-    """
-    signups, group = Signup.__table__, Group.__table__
-    nth_confirmed = (select(signups.c.id).where(signups.c.group_id == group.c.id, signups.c.status == CONFIRMED)
-                     .limit(1).offset(bindparam("nth", type_=Integer)).scalar_subquery())
-    status = case((and_(group.c.capacity > 0, nth_confirmed.is_(None)), literal(CONFIRMED)),
-                  else_=literal(WAITLISTED))
-    now = bindparam("now", type_=DateTime)
-    values = [bindparam(name, type_=signups.c[name].type) for name in SIGNUP_FIELDS]
-    source = select(group.c.id, status, now, now, *values).where(
-        group.c.id == bindparam("group_id"), group.c.signups_open.is_(True), group.c.key == bindparam("key"),
-        group.c.updated_at.is_not_distinct_from(bindparam("version", type_=DateTime)), group.c.capacity == bindparam("capacity", type_=Integer))
-    return (insert(signups).from_select(["group_id", "status", "created_at", "status_changed_at", *SIGNUP_FIELDS],
-                                        source).returning(signups.c.id, signups.c.status))
-
-
-def _insert_sqlite(connection, group_id: int, fields: dict, token: str, expected: SignupTarget | None) -> Joined:
-    """SQLite: the one-statement insert; if the group changed since it was read, read it again and retry."""
-    params = {"group_id": group_id, "now": utcnow(), **fields}
-    for _attempt in range(2):
-        if expected is None or expected.id != group_id:
-            expected = _open_target(connection, group_id)
-        row = connection.execute(_sqlite_insert_statement(), {
-            **params, "key": expected.key, "version": expected.updated_at, "capacity": expected.capacity,
-            "nth": max(expected.capacity - 1, 0)}).first()
-        if row is not None:
-            return Joined(row.id, row.status, token, expected.updated_at)
-        # Edited, closed or deleted meanwhile: the write lock is held now, so a second read is final.
-        _forget_target(expected.key)
-        _begin_immediate(connection)
-        expected = None
-    _why_not(group_id)
-
-
-def _open_target(connection, group_id: int) -> SignupTarget:
-    """The group as it is now, if it takes signups (raises when it is gone or closed)."""
-    table = Group.__table__
-    row = connection.execute(select(*_target_columns(), table.c.signups_open).where(table.c.id == group_id)).first()
-    if row is None or not row.signups_open:
-        _why_not(group_id)
-    return SignupTarget(*row[:-1])
-
-
-def _insert_locked(group_id: int, fields: dict, token: str) -> Joined:
-    """PostgreSQL: lock the group row (``SELECT … FOR UPDATE``), count, insert — in one transaction."""
-    row = db.session.execute(select(Group.capacity, Group.signups_open, Group.updated_at).where(Group.id == group_id)
-                             .with_for_update()).one_or_none()
-    if row is None or not row.signups_open:
-        _why_not(group_id)
-    status = CONFIRMED if confirmed_count(group_id) < row.capacity else WAITLISTED
-    now = utcnow()
-    result = db.session.execute(insert(Signup.__table__).values(
-        group_id=group_id, status=status, created_at=now, status_changed_at=now, **fields))
-    return Joined(result.inserted_primary_key[0], status, token, row.updated_at)
-
-
-def _why_not(group_id: int):
-    if db.session.get(Group, group_id) is None:
-        raise GroupError("this group no longer exists")
-    raise GroupClosed("signups for this group are closed")
+def _manage_token(signup: Signup) -> str:
+    """The signup's manage token; a signup stored before tokens were kept encrypted gets a new one."""
+    if signup.manage_enc:
+        return privacy.decrypt(signup.manage_enc, "manage")
+    token = secrets.token_urlsafe(32)
+    signup.manage_hash, signup.manage_enc = privacy.token_hash(token), privacy.encrypt(token, "manage")
+    return token
 
 
 def by_token(token: str) -> Signup | None:
@@ -475,7 +352,7 @@ def listed_signups(group: Group) -> list[Signup]:
 
 def _erase(signup: Signup) -> None:
     signup.name_enc = signup.email_enc = signup.messenger_enc = signup.note_enc = None
-    signup.contact_hash = ""
+    signup.contact_hash, signup.email_key, signup.reminders = "", None, False
 
 
 def cancel(signup_id: int) -> list[Signup]:
@@ -489,11 +366,7 @@ def delete_signup(signup_id: int) -> list[Signup]:
 
 
 def _leave(signup_id: int, delete: bool) -> list[Signup]:
-    with writing():
-        return _leave_locked(signup_id, delete)
-
-
-def _leave_locked(signup_id: int, delete: bool) -> list[Signup]:
+    """Cancel or delete in one transaction; messages not yet sent to the person go with their data."""
     try:
         signup = db.session.get(Signup, signup_id)
         if signup is None:
@@ -505,6 +378,7 @@ def _leave_locked(signup_id: int, delete: bool) -> list[Signup]:
             db.session.rollback()
             return []
         privacy.secure_delete()
+        messages.forget(signup.id)
         if delete:
             db.session.delete(signup)
         else:
@@ -523,11 +397,6 @@ def move(signup: Signup, to: str) -> None:
     """An organizer moves someone between the lists; a full group refuses a new confirmation."""
     if to not in (CONFIRMED, WAITLISTED):
         raise GroupError("unknown list")
-    with writing():
-        _move_locked(signup, to)
-
-
-def _move_locked(signup: Signup, to: str) -> None:
     try:
         group = locked_group(signup.group_id)
         db.session.refresh(signup)
@@ -580,11 +449,6 @@ def create_group(owner: User, data: GroupInput) -> Group:
 
 def update_group(group_id: int, data: GroupInput) -> GroupChange:
     """Edit a group; a larger capacity promotes from the waitlist in the same transaction."""
-    with writing():
-        return _update_locked(group_id, data)
-
-
-def _update_locked(group_id: int, data: GroupInput) -> GroupChange:
     try:
         group = locked_group(group_id)
         before = (group.title, group.city, group.online, group.timezone,
@@ -605,20 +469,23 @@ def _apply(group: Group, data: GroupInput) -> None:
     group.language, group.city, group.online = data.language, ("" if data.online else data.city), data.online
     group.timezone, group.capacity = data.timezone, data.capacity
     group.listed, group.signups_open = data.listed, data.signups_open
-    group.updated_at = utcnow()  # also when only the meetings changed: it versions cached summaries
+    group.updated_at = utcnow()
     existing = {(m.starts_at, m.ends_at): m for m in group.meetings}
     group.meetings = [existing.get(pair) or Meeting(starts_at=pair[0], ends_at=pair[1]) for pair in data.meetings]
 
 
-def delete_group(group_id: int) -> list[int]:
-    """Delete a group with every signup in it; returns the deleted signups' numbers (for their outbox files)."""
-    with writing():
-        group = locked_group(group_id)
-        signup_ids = db.session.scalars(select(Signup.id).where(Signup.group_id == group_id)).all()
+def delete_group(group_id: int) -> int:
+    """Delete a group with every signup in it (and their unsent messages); returns how many signups went."""
+    try:
+        locked_group(group_id)
+        count = db.session.scalar(select(func.count(Signup.id)).where(Signup.group_id == group_id)) or 0
         privacy.secure_delete()
-        db.session.delete(group)
+        db.session.execute(delete(Group).where(Group.id == group_id))  # the database cascades to signups
         db.session.commit()
-    return list(signup_ids)
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
 
 
 @dataclass(frozen=True)
@@ -633,83 +500,11 @@ class Summary:
     schedule: tuple
 
 
-_SUMMARIES: dict[tuple[int, datetime], Summary] = {}
-
-
 def summary(group: Group) -> Summary:
-    """The group's summary, cached per version (``updated_at`` changes with every edit)."""
-    version = (group.id, group.updated_at)
-    found = _SUMMARIES.get(version)
-    if found is None:
-        tz = group.zone
-        found = Summary(group.key, group.title, group.timezone, group.online, group.city,
-                        tuple(m.local(tz) for m in group.meetings))
-        if len(_SUMMARIES) > 1000:
-            _SUMMARIES.clear()
-        _SUMMARIES[version] = found
-    return found
-
-
-@dataclass(frozen=True)
-class SignupTarget:
-    """What a signup needs to know about its group, read without building ORM objects."""
-
-    id: int
-    key: str
-    language: str
-    updated_at: datetime
-    capacity: int
-
-
-def _target_columns():
-    table = Group.__table__
-    return table.c.id, table.c.key, table.c.language, table.c.updated_at, table.c.capacity
-
-
-@lru_cache(maxsize=1)
-def _target_statement():
-    return select(*_target_columns()).where(Group.__table__.c.key == bindparam("key"))
-
-
-# SQLite: the groups signups were last posted to, by database and key. A remembered group is only
-# a hint: the insert checks, under the write lock, that the group is still that version.
-_TARGETS: dict[tuple[str, str], SignupTarget] = {}
-
-
-def _forget_target(key: str) -> None:
-    _TARGETS.pop((_database(), key), None)
-
-
-def signup_target(key: str) -> SignupTarget | None:
-    """The group a signup POST is for: remembered on SQLite (the insert re-checks it), else one Core query."""
-    if not key or len(key) > 24:
-        return None
-    remember = is_sqlite()
-    if remember:
-        found = _TARGETS.get((_database(), key))
-        if found is not None:
-            return found
-    with db.engine.connect() as connection:
-        row = connection.execute(_target_statement(), {"key": key}).first()
-    if row is None:
-        return None
-    found = SignupTarget(*row)
-    if remember:
-        if len(_TARGETS) >= 1000:
-            _TARGETS.clear()
-        _TARGETS[(_database(), key)] = found
-    return found
-
-
-def summary_of(target: SignupTarget) -> Summary:
-    """:func:`summary` for a :class:`SignupTarget`: from the cache while the group is unchanged."""
-    found = _SUMMARIES.get((target.id, target.updated_at))
-    if found is not None:
-        return found
-    group = db.session.get(Group, target.id)
-    if group is None:
-        raise GroupError("this group no longer exists")
-    return summary(group)
+    """The group as messages describe it."""
+    tz = group.zone
+    return Summary(group.key, group.title, group.timezone, group.online, group.city,
+                   tuple(m.local(tz) for m in group.meetings))
 
 
 def by_key(key: str) -> Group | None:
@@ -746,100 +541,6 @@ def listed_groups() -> list[tuple[Group, int]]:
 
 def seats_left(group: Group) -> int:
     return max(group.capacity - confirmed_count(group.id), 0)
-
-
-# -- roster ----------------------------------------------------------------------------------
-
-@dataclass
-class RosterEntry:
-    """One person as the organizer sees them (decrypted)."""
-
-    id: int
-    position: int
-    status: str
-    name: str
-    email: str
-    messenger: str
-    language: str
-    note: str
-    src: str
-    signed_up: datetime
-    duplicate_of: str | None = None  # "confirmed #2": an earlier signup with the same contact
-
-
-def roster(group: Group) -> list[RosterEntry]:
-    """Confirmed, then waitlisted, each in signup order; repeated contacts point at their first signup."""
-    signups = db.session.scalars(select(Signup).where(
-        Signup.group_id == group.id, Signup.status.in_((CONFIRMED, WAITLISTED))).order_by(Signup.id)).all()
-    entries, first_seen = [], {}
-    ordered = [s for s in signups if s.status == CONFIRMED] + [s for s in signups if s.status == WAITLISTED]
-    positions = {CONFIRMED: 0, WAITLISTED: 0}
-    for signup in ordered:
-        positions[signup.status] += 1
-        entries.append(RosterEntry(
-            id=signup.id, position=positions[signup.status], status=signup.status,
-            name=privacy.decrypt(signup.name_enc, "name"), email=privacy.decrypt(signup.email_enc, "email"),
-            messenger=privacy.decrypt(signup.messenger_enc, "messenger"),
-            note=privacy.decrypt(signup.note_enc, "note"), language=signup.language, src=signup.src or "",
-            signed_up=signup.created_at))
-    hashes = {s.id: s.contact_hash for s in signups}
-    for entry in sorted(entries, key=lambda e: e.id):
-        key = hashes[entry.id]
-        if key and key in first_seen:
-            first = first_seen[key]
-            entry.duplicate_of = f"{first.status} #{first.position}"
-        elif key:
-            first_seen[key] = entry
-    return entries
-
-
-def source_counts(group: Group) -> list[tuple[str, int]]:
-    """How many signups each pamphlet brought (aggregate only)."""
-    rows = db.session.execute(select(Signup.src, func.count(Signup.id)).where(Signup.group_id == group.id)
-                              .group_by(Signup.src).order_by(func.count(Signup.id).desc())).all()
-    return [(src or "", n) for src, n in rows]
-
-
-def cancelled_count(group: Group) -> int:
-    return db.session.scalar(select(func.count(Signup.id)).where(
-        Signup.group_id == group.id, Signup.status == CANCELLED)) or 0
-
-
-FORMULA_START = set("=+-@\t\r＝＋－＠")
-
-
-def safe_cell(value) -> str:
-    """A spreadsheet cannot run it as a formula: a leading = + - @ tab or CR (also after spaces) gets a quote."""
-    text = "" if value is None else str(value)
-    if text and (text[0] in FORMULA_START or text.lstrip(" \u00a0\t\r\n")[:1] in FORMULA_START):
-        return "'" + text
-    return text
-
-
-CSV_HEADER = ["list", "position", "name", "email", "messenger", "language", "note", "signed up (UTC)",
-              "pamphlet", "duplicate of"]
-
-
-def roster_csv(entries: list[RosterEntry]) -> str:
-    """RFC 4180 CSV (CRLF, quoted where needed) with every cell neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(CSV_HEADER)
-    for e in entries:
-        writer.writerow([safe_cell(v) for v in (
-            e.status, e.position, e.name, e.email, e.messenger, e.language, e.note,
-            e.signed_up.strftime("%Y-%m-%d %H:%M"), e.src, e.duplicate_of or "")])
-    return out.getvalue()
-
-
-def log_export(group: Group, organizer: User, rows: int) -> None:
-    db.session.add(RosterExport(organizer_id=organizer.id, group_id=group.id, group_title=group.title, rows=rows))
-    db.session.commit()
-
-
-def exports(group: Group) -> list[RosterExport]:
-    return db.session.scalars(select(RosterExport).where(RosterExport.group_id == group.id)
-                              .order_by(RosterExport.id.desc())).all()
 
 
 # -- calendar --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import accounts, privacy
+from . import accounts, privacy, retention
 from .db import db
 
 users_cli = AppGroup("users", help="Accounts of the people who run Handbill, and their roles.")
@@ -116,11 +116,11 @@ def privacy_purge(days, as_of, dry_run):
             now = datetime.fromisoformat(as_of).replace(tzinfo=timezone.utc)
         except ValueError:
             _fail(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)")
-    report = privacy.purge(now=now, days=days, dry_run=dry_run)
+    report = retention.purge(now=now, days=days, dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {report.signups} signup(s) of {report.groups} group(s), "
                f"{report.sessions} expired account session(s)"
-               + ("" if dry_run else f", {report.outbox_files} outbox message(s)") + ".")
+               + ("" if dry_run else f", {report.outbox_messages} unsent outbox message(s)") + ".")
 
 
 @privacy_cli.command("new-key")

@@ -1,4 +1,4 @@
-"""Privacy of the people who sign up: field encryption, keyed hashes, and the retention purge.
+"""Privacy of the people who sign up: field encryption and keyed hashes (the purge is in :mod:`campaign.retention`).
 
 Contact details are encrypted with AES-256-GCM before they reach the database. The key comes from
 the ``ENCRYPTION_KEY`` setting (urlsafe base64 of 32 bytes) or from the file ``instance/encryption_key``
@@ -13,8 +13,7 @@ import hmac
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -134,61 +133,6 @@ def keyed_hash(*parts: str) -> str:
 def token_hash(token: str) -> str:
     """The stored form of a secret link token (a plain hash suffices: the token has 256 bits)."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
-# -- retention ---------------------------------------------------------------------------
-
-@dataclass
-class PurgeReport:
-    signups: int = 0
-    groups: int = 0
-    sessions: int = 0
-    outbox_files: int = 0
-    deleted_ids: list = field(default_factory=list)
-
-
-def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> PurgeReport:
-    """Delete signups of groups whose last meeting ended more than ``days`` ago, and stale leftovers."""
-    from . import messages
-    from .groups import writing
-
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
-    days = current_app.config.get("RETENTION_DAYS", 30) if days is None else days
-    report = PurgeReport()
-    with writing():
-        _purge_rows(report, now, now - timedelta(days=int(days)), dry_run)
-    if not dry_run:
-        for signup_id in report.deleted_ids:
-            report.outbox_files += messages.forget(signup_id)
-        report.outbox_files += messages.purge_outbox(now, current_app.config.get("OUTBOX_RETENTION_DAYS", 7))
-    return report
-
-
-def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: bool) -> None:
-    """The database part of :func:`purge`, in one transaction under the write lock."""
-    from sqlalchemy import delete, func, select
-
-    from . import accounts
-    from .db import db
-    from .groups import Meeting, Signup, lock_for_write
-
-    lock_for_write()
-    last = (select(Meeting.group_id).group_by(Meeting.group_id)
-            .having(func.max(Meeting.ends_at) < cutoff))
-    expired = db.session.scalars(select(Signup.id).where(Signup.group_id.in_(last))).all()
-    report.signups = len(expired)
-    report.groups = db.session.scalar(select(func.count()).select_from(
-        select(Signup.group_id).where(Signup.id.in_(expired)).distinct().subquery())) if expired else 0
-    report.sessions = accounts.expired_sessions_count(now)
-    if dry_run:
-        db.session.rollback()
-        return
-    if expired:
-        secure_delete()
-        db.session.execute(delete(Signup).where(Signup.id.in_(expired)))
-    accounts.delete_expired_sessions(now)
-    db.session.commit()
-    report.deleted_ids = list(expired)
 
 
 def secure_delete() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import socketserver
 import threading
 import uuid
 from pathlib import Path
@@ -24,6 +25,8 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "BASE_URL": "http://handbill.test",
+    "JOBS_IMMEDIATE": True,  # jobs run inline; tests that need a real queue say so
+    "REDIS_URL": "",
 }
 
 
@@ -105,7 +108,8 @@ def make_app(database_uri, tmp_path):
 
     def factory(**config):
         app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri,
-                          "CACHE_DIR": str(tmp_path / "cache"), **config})
+                          "CACHE_DIR": str(tmp_path / "cache"), "JOBS_DB": str(tmp_path / "jobs.sqlite3"),
+                          **config})
         apps.append(app)
         return app
 
@@ -119,6 +123,29 @@ def make_app(database_uri, tmp_path):
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture
+def gconfig(tmp_path):
+    """Configuration every study-group test app uses: its own key and pamphlets, a generous rate limit."""
+    from groups_support import KEY, PAMPHLET
+
+    pamphlets = tmp_path / "pamphlets"
+    pamphlets.mkdir()
+    (pamphlets / f"{PAMPHLET}.yaml").write_text("kind: leaflet\ntitle: Aleppo leaflet\n", encoding="utf-8")
+    return {"ENCRYPTION_KEY": KEY, "PAMPHLETS_DIR": str(pamphlets),
+            "SIGNUP_RATE_LIMIT": "1000/minute", "RATELIMIT_KEY_PREFIX": f"t{id(tmp_path)}"}
+
+
+@pytest.fixture
+def gapp(make_app, gconfig):
+    """An app for the study-group tests."""
+    return make_app(**gconfig)
+
+
+@pytest.fixture
+def gclient(gapp):
+    return gapp.test_client()
 
 
 @pytest.fixture
@@ -179,6 +206,54 @@ def signed_in(app):
 def staff(app):
     """A test client logged in as an account holding every role."""
     return staff_client(app)
+
+# -- a mail server on loopback ------------------------------------------------------------
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) to accept messages: EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write((line + "\r\n").encode())
+
+    def handle(self):
+        self.reply("220 test SMTP")
+        envelope = {"to": []}
+        while True:
+            line = self.rfile.readline().decode("utf-8", "replace").rstrip("\r\n")
+            verb = line[:4].upper()
+            if not line or verb == "QUIT":
+                self.reply("221 bye")
+                return
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 test")
+            elif verb == "MAIL":
+                self.reply("250 ok")
+            elif verb == "RCPT":
+                envelope["to"].append(line.split(":", 1)[1].strip(" <>"))
+                self.reply("250 ok")
+            elif verb == "DATA":
+                self.reply("354 go on")
+                data = b""
+                while (chunk := self.rfile.readline()) != b".\r\n":
+                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                self.server.received.append((list(envelope["to"]), data))
+                envelope["to"].clear()
+                self.reply("250 queued")
+            else:
+                self.reply("250 ok")
+
+
+@pytest.fixture
+def smtp_server():
+    """A loopback SMTP server that keeps what it receives in ``.received`` as (recipients, bytes)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 # -- a real server and a real browser -----------------------------------------------------

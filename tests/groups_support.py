@@ -1,39 +1,24 @@
-"""Helpers for the study-group tests: an app with a known key and outbox, organizers, groups, signups."""
+"""Helpers for the study-group tests: organizers, groups, signups, and the messages in the outbox.
+
+The fixtures (``gconfig``, ``gapp``, ``gclient``) live in conftest.py; the names below still
+import them, for test modules that do.
+"""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 
-from campaign import accounts, groups
-from conftest import PASSWORD, add_user, login  # noqa: F401 (re-exported for the group tests)
+from campaign import accounts, groups, messages
 from campaign.db import db
+from conftest import PASSWORD, add_user, login  # noqa: F401 (re-exported for the group tests)
+from conftest import gapp, gclient, gconfig  # noqa: F401 - the same fixtures, for older imports
 
 KEY = "q4Ck5OVn0_EXU4X0tjTcKvx5sRrq1wRZ9j8aJ_qGm1E"  # a fixed test key (32 bytes, urlsafe base64)
 PAMPHLET = "aleppo-leaflet"
-
-
-@pytest.fixture
-def gconfig(tmp_path):
-    """Configuration every study-group test app uses: its own key, outbox and pamphlets."""
-    pamphlets = tmp_path / "pamphlets"
-    pamphlets.mkdir()
-    (pamphlets / f"{PAMPHLET}.yaml").write_text("kind: leaflet\ntitle: Aleppo leaflet\n", encoding="utf-8")
-    return {"ENCRYPTION_KEY": KEY, "OUTBOX_DIR": str(tmp_path / "outbox"), "PAMPHLETS_DIR": str(pamphlets),
-            "SIGNUP_RATE_LIMIT": "1000/minute", "RATELIMIT_KEY_PREFIX": f"t{id(tmp_path)}"}
-
-
-@pytest.fixture
-def gapp(make_app, gconfig):
-    return make_app(**gconfig)
-
-
-@pytest.fixture
-def gclient(gapp):
-    return gapp.test_client()
+MANAGE = re.compile(r"/groups/manage/([A-Za-z0-9_-]{43})")
 
 
 def add_organizer(app, email="ana@example.org", password=PASSWORD, admin=False) -> int:
@@ -62,24 +47,32 @@ def signup_data(i=0, **overrides) -> dict:
 
 
 def sign_up(client, key, i=0, **overrides):
-    return client.post(f"/groups/{key}", data=signup_data(i, **overrides))
+    data = signup_data(i, **overrides)
+    response = client.post(f"/groups/{key}", data=data)
+    response.signed_up = (client.application, data.get("email", "").strip().lower())  # for token_of
+    return response
 
 
 def token_of(response) -> str:
-    match = re.search(r"/groups/manage/([A-Za-z0-9_-]{43})", response.headers.get("Location", ""))
-    assert match, response.headers.get("Location")
-    return match.group(1)
+    """The manage token of a signup: from the redirect, or (with an email) from the message it was sent."""
+    location = response.headers.get("Location", "")
+    match = MANAGE.search(location)
+    if match:
+        return match.group(1)
+    assert location.endswith("/signed-up"), (response.status_code, location)
+    app, email = response.signed_up
+    mine = [m for m in outbox(app) if m["To"].lower() == email]
+    assert mine, f"no message to {email}"
+    return MANAGE.search(mine[-1].get_content()).group(1)
 
 
-def outbox(app) -> list:
-    """The messages in the outbox, parsed (after the mail thread has written what was queued)."""
-    from campaign import messages
-
-    messages.flush(app)
-    folder = Path(app.config["OUTBOX_DIR"])
-    if not folder.exists():
-        return []
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
+def outbox(app, status=messages.PENDING) -> list:
+    """The messages waiting in the outbox, decrypted and parsed, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(db.select(messages.OutboxMessage).where(messages.OutboxMessage.status == status)
+                                  .order_by(messages.OutboxMessage.id)).all()
+        raw = [messages.email_message(messages.letter(r)).as_bytes() for r in rows]
+    return [message_from_bytes(data, policy=policy.default) for data in raw]
 
 
 def statuses(app, key) -> dict[str, int]:

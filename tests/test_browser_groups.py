@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from conftest import _free_port, assert_same_origin
-from groups_support import PAMPHLET, PASSWORD, add_organizer, gconfig  # noqa: F401
+from groups_support import PAMPHLET, PASSWORD, add_organizer, outbox
 
 pytestmark = pytest.mark.browser
 
@@ -68,10 +68,15 @@ def test_organizer_opens_a_group_and_a_participant_signs_up(live_app, live_serve
     visitor.get_by_role("button", name="Sign up").click()
     assert "Please tick the box" in visitor.content()  # no consent yet: refused, data kept
     assert visitor.get_by_label("Name or pseudonym").input_value() == "Rosa"
+    visitor.get_by_label("Remind me the day before each meeting").check()
     visitor.get_by_label("I agree that this information is stored as described above.").check()
     visitor.get_by_role("button", name="Sign up").click()
-    visitor.wait_for_url(re.compile(r"/groups/manage/[A-Za-z0-9_-]{43}\?welcome=1"))
-    assert visitor.get_by_role("heading", name="You are signed up").is_visible()
+    visitor.wait_for_url(re.compile(r"/groups/[A-Za-z0-9_-]+/signed-up(#join)?$"))
+    assert visitor.get_by_role("heading", name="Thank you").is_visible()
+    assert "/groups/manage/" not in visitor.content()  # the link goes by message, to the address given
+    [mail] = outbox(live_app)
+    token = re.search(r"/groups/manage/([A-Za-z0-9_-]{43})", mail.get_content()).group(1)
+    visitor.goto(f"/groups/manage/{token}")
     link = visitor.locator("#manage-link")
     assert re.fullmatch(re.escape(live_server) + r"/groups/manage/[A-Za-z0-9_-]{43}", link.inner_text())
     visitor.screenshot(path=str(tmp_path / "manage.png"), full_page=True)

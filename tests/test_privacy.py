@@ -152,10 +152,16 @@ def test_the_key_never_reaches_the_database(gapp, gclient):
     assert KEY.encode() not in raw and privacy.decode_key(KEY) not in raw
 
 
-def test_outbox_files_are_private(gapp, gclient):
+def test_waiting_messages_are_encrypted_and_a_sent_one_keeps_no_text(gapp, gclient):
+    from campaign import messages
+
     key = add_group(gapp, add_organizer(gapp))
-    sign_up(gclient, key, 1)
-    folder = Path(gapp.config["OUTBOX_DIR"])
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    [message] = list(folder.glob("*.eml"))
-    assert stat.S_IMODE(message.stat().st_mode) == 0o600
+    sign_up(gclient, key, 1, email=SECRETS["email"])
+    with gapp.app_context():
+        [row] = db.session.scalars(db.select(messages.OutboxMessage)).all()
+        assert row.payload_enc and SECRETS["email"].encode() not in row.payload_enc
+        assert messages.letter(row).to == SECRETS["email"]
+        assert messages.mark_sent(row.id)
+        db.session.expire_all()
+        [row] = db.session.scalars(db.select(messages.OutboxMessage)).all()
+        assert (row.status, row.payload_enc) == (messages.SENT, None) and row.sent_at is not None

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from campaign import authz
+
 from groups_support import PASSWORD, add_organizer, gapp, gconfig, login  # noqa: F401
 
 ATTACKER = "203.0.113.5"
@@ -22,7 +24,7 @@ def _report_scheme(app) -> None:
     """A page answering the scheme the app believes the request came by."""
     from flask import request
 
-    app.add_url_rule("/test-scheme", "test_scheme", lambda: request.scheme)
+    app.add_url_rule("/test-scheme", "test_scheme", authz.public(lambda: request.scheme))
 
 
 def _wrong(client, address: str, i: int):

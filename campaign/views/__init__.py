@@ -16,12 +16,12 @@ NAV = [
 
 def register(app):
     """Attach every blueprint to the app."""
-    from . import api, home, quotes, sources, translations, auth, groups, cards, packs
+    from . import api, home, quotes, sources, translations, auth, groups, cards, packs, outbox
 
     from . import leaflets
     from .forms import csrf_field_value
     app.context_processor(csrf_field_value)
-    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs):
+    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -10,11 +10,13 @@ from zoneinfo import available_timezones
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, messages, pamphlets, privacy, ratelimit
+from .. import authz, groups, messages, pamphlets, privacy, ratelimit, roster as rosters
+from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
@@ -48,6 +50,7 @@ class SignupForm(Form):
                             validators=[Length(max=100), _no_controls])
     language = SelectField(_l("Preferred language"))
     note = TextAreaField(_l("Note to the organizers (optional)"), validators=[Length(max=500), _no_controls])
+    reminders = BooleanField(_l("Remind me the day before each meeting"))
     consent = BooleanField(_l("I agree that this information is stored as described above."),
                            validators=[DataRequired(_l("Please tick the box to agree, or do not sign up."))])
     website = StringField(_l("Leave this field empty"))  # honeypot: hidden from people, filled by bots
@@ -64,7 +67,8 @@ class SignupForm(Form):
     def to_input(self) -> groups.SignupInput:
         return groups.SignupInput(name=self.name.data, email=(self.email.data or "").strip(),
                                   messenger=self.messenger.data or "", language=self.language.data or "",
-                                  note=self.note.data or "", src=valid_source(self.src.data))
+                                  note=self.note.data or "", src=valid_source(self.src.data),
+                                  reminders=bool(self.reminders.data))
 
 
 class GroupForm(Form):
@@ -172,19 +176,20 @@ def _tell(kind: str, signups, group, **context) -> None:
     """Send one kind of message to every listed person who gave an email."""
     if not signups:
         return
+    begin_write()  # reads, then writes the outbox: SQLite's write lock first, so the write cannot conflict
     about = groups.summary(group)
     for signup in signups:
         email = privacy.decrypt(signup.email_enc, "email")
         if email:
-            messages.notify(kind, signup.id, email, signup.language, group=about, schedule=about.schedule,
-                            status=signup.status, group_url=external("groups.show", key=about.key), **context)
+            messages.queue(kind, signup.id, email, signup.language, group=about, schedule=about.schedule,
+                           status=signup.status, group_url=external("groups.show", key=about.key), **context)
+    db.session.commit()
 
 
 def _release(signup_id: int, group, release) -> None:
-    """Free a seat (``groups.cancel`` or ``groups.delete_signup``), drop the person's queued messages,
-    and tell whoever moved up from the waitlist."""
+    """Free a seat (``groups.cancel`` or ``groups.delete_signup``, which also drop the person's unsent
+    messages), and tell whoever moved up from the waitlist."""
     promoted = release(signup_id)
-    messages.forget(signup_id)
     _tell("promoted", promoted, group)
 
 
@@ -216,10 +221,10 @@ def show(key):
 
 
 def _sign_up(key):
-    """The signup POST: reads only what the insert and the message need; the page is built only to refuse."""
-    target = groups.signup_target(key) or abort(404)
+    """The signup POST: one transaction stores the signup with its message, or nothing at all."""
+    group = _public(key)
     form = SignupForm()
-    form.language.choices = language_choices(target.language)
+    form.language.choices = language_choices(group.language)
     ratelimit.enforce(current_app.config.get("SIGNUP_RATE_LIMIT", "10/minute;50/hour"), "signup",
                       ratelimit.client_key())
     valid = form.validate()
@@ -227,29 +232,52 @@ def _sign_up(key):
     if state == "reject":
         reject_csrf()
     if state == "retry":
-        return _group_page(_public(key), form, retry=True), 400
+        return _group_page(group, form, retry=True), 400
     if (form.website.data or "").strip():
-        log.info("honeypot filled on group %s; nothing stored", target.id)
-        return render_template("groups/received.html", group=_public(key))
+        log.info("honeypot filled on group %s; nothing stored", group.id)
+        return render_template("groups/received.html", group=group)
     if not valid:
-        return _group_page(_public(key), form), 422
+        return _group_page(group, form), 422
+    data = form.to_input()
     try:
-        about = groups.summary_of(target)  # read before the commit, so the message needs no reload
-        joined = groups.join(target.id, form.to_input(), expected=target)
+        joined = groups.join(key, data, before_commit=lambda locked, joined: _confirm(locked, joined, data))
     except groups.GroupClosed:
         form.form_errors.append(_("Signups for this group are closed."))
         return _group_page(_public(key), form), 409
-    except groups.GroupError:  # deleted while the form was being sent
+    except groups.GroupGone:  # deleted while the form was being sent
         abort(404)
-    if joined.version != target.updated_at:  # edited meanwhile: the message tells the group as it is now
-        about = groups.summary(_public(key))
-    manage_path = url_for("groups.manage", token=joined.token)
-    email = (form.email.data or "").strip()
-    if email:
-        messages.notify("confirmation", joined.id, email, form.language.data, group=about, schedule=about.schedule,
-                        status=joined.status, manage_url=current_app.config["BASE_URL"].rstrip("/") + manage_path,
-                        group_url=external("groups.show", key=about.key))
-    return redirect(manage_path + "?welcome=1", code=303)
+    except SQLAlchemyError as exc:  # the database refused the write: nothing was stored
+        log.error("signup to group %s not stored (%s)", group.id, type(exc).__name__)
+        page, code = render_error(503, _("Your signup could not be saved, so nothing was stored. "
+                                         "Please try again in a few minutes."))
+        return page, code, {"Retry-After": "120"}
+    if data.email:
+        # The same page whether the email was new here or already on the list: the link goes by message.
+        return redirect(url_for("groups.signed_up", key=key), code=303)
+    return redirect(url_for("groups.manage", token=joined.token) + "?welcome=1", code=303)
+
+
+def _confirm(group, joined, data) -> None:
+    """Queue the message that goes with a signup (inside its transaction): its status and manage link.
+
+    A repeated signup sends the existing link again at most once an hour, so typing someone's address
+    over and over cannot flood their inbox.
+    """
+    if joined.repeat and messages.queued_since(joined.id, "again", messages.utcnow() - timedelta(hours=1)):
+        return
+    about = groups.summary(group)
+    messages.queue("again" if joined.repeat else "confirmation", joined.id, data.email, data.language,
+                   group=about, schedule=about.schedule, status=joined.status,
+                   manage_url=external("groups.manage", token=joined.token),
+                   group_url=external("groups.show", key=about.key))
+
+
+@bp.get("/<key>/signed-up")
+@authz.public
+@no_store
+def signed_up(key):
+    """After a signup with an email: the private link is on its way by message."""
+    return render_template("groups/signed_up.html", group=_public(key))
 
 
 def _group_page(group, form, retry=False):
@@ -396,8 +424,7 @@ def delete(key):
     """Delete a group with all its signups."""
     group = _managed(key)
     require_action_token()
-    for signup_id in groups.delete_group(group.id):
-        messages.forget(signup_id)
+    groups.delete_group(group.id)
     flash(_("The group and every signup in it are deleted."))
     return redirect(url_for("groups.mine"), code=303)
 
@@ -408,11 +435,11 @@ def delete(key):
 def roster(key):
     """Confirmed and waitlisted people with their contact details (decrypted only here)."""
     group = _managed(key)
-    entries = groups.roster(group)
+    entries = rosters.roster(group)
     return render_template(
         "groups/roster.html", group=group, confirmed=[e for e in entries if e.status == CONFIRMED],
-        waitlisted=[e for e in entries if e.status == WAITLISTED], sources=groups.source_counts(group),
-        cancelled=groups.cancelled_count(group), exports=groups.exports(group), form=ActionForm(),
+        waitlisted=[e for e in entries if e.status == WAITLISTED], sources=rosters.source_counts(group),
+        cancelled=rosters.cancelled_count(group), exports=rosters.exports(group), form=ActionForm(),
         seats=groups.seats_left(group), retention=_retention(group), schedule=_schedule(group),
         share_url=external("groups.show", key=group.key))
 
@@ -461,9 +488,9 @@ def roster_csv(key):
     """The roster as CSV, safe to open in a spreadsheet; the export itself is logged (not its data)."""
     group = _managed(key)
     require_action_token()
-    entries = groups.roster(group)
-    body = "\ufeff" + groups.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
-    groups.log_export(group, current_user, len(entries))
+    entries = rosters.roster(group)
+    body = "\ufeff" + rosters.roster_csv(entries)  # the BOM makes spreadsheets read UTF-8 (Cyrillic, Arabic)
+    rosters.log_export(group, current_user, len(entries))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
     return Response(body.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="roster-{group.key}-{stamp}.csv"',
