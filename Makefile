@@ -9,9 +9,11 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 .PHONY: run serve test bench setup system system-test db clean translations messages
 
 run: setup db
+	$(FLASK) users setup-link
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 serve: setup db
+	$(FLASK) users setup-link
 	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 app:app
 
 test: setup system-test

@@ -53,6 +53,42 @@ def users_create(email, roles, password):
     click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
 
 
+@users_cli.command("setup-link")
+@_plain
+def users_setup_link():
+    """With no account yet, print a one-time link (valid 1 hour) that creates the first admin."""
+    from . import invites
+
+    link = invites.setup_link()
+    if link is None:
+        return
+    click.echo("Handbill has no account yet. Open this link within an hour to create the first admin\n"
+               f"(it works once; `make run` prints a new one while no account exists):\n\n    {link.url()}\n")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def users_enable(email):
+    """Let a disabled account log in again."""
+    user = accounts.find(email) or _fail(f"email: no account {email}")
+    user.active = True
+    db.session.commit()
+    click.echo(f"Enabled {user.email}.")
+
+
+@users_cli.command("two-factor-off")
+@click.argument("email")
+def users_two_factor_off(email):
+    """Turn off an account's two-factor sign-in (a lost phone and lost recovery codes); ends its sessions."""
+    from . import twofactor
+
+    user = accounts.find(email) or _fail(f"email: no account {email}")
+    twofactor.disable(user)
+    accounts.end_sessions(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in is off for {user.email}; it was logged out everywhere.")
+
+
 @users_cli.command("password")
 @click.argument("email")
 @click.password_option(prompt="New password (at least 12 characters)", confirmation_prompt="Repeat the password")

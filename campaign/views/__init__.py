@@ -16,10 +16,10 @@ NAV = [
 
 def register(app):
     """Attach every blueprint to the app."""
-    from . import api, home, quotes, sources, translations, auth, groups, cards, packs
+    from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, users
 
     from . import leaflets
-    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs):
+    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, account, users):
         app.register_blueprint(module.bp)
 
     @app.context_processor
