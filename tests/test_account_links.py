@@ -12,6 +12,8 @@ from campaign.db import db
 from campaign.models import AccountToken, User, UserSession
 from conftest import PASSWORD, add_user, login
 
+pytestmark = pytest.mark.db  # single use rests on conditional updates: checked on PostgreSQL too
+
 NEW_PASSWORD = "quiet-meadow-copper-17"
 
 

@@ -49,6 +49,7 @@ def _password_step(app, email="ana@example.org"):
     return client
 
 
+@pytest.mark.db
 def test_enrolment_stores_the_secret_encrypted_and_codes_hashed(tapp):
     add_user(tapp, "ana@example.org", "editor")
     client = tapp.test_client()
@@ -81,6 +82,7 @@ def test_enrolment_stores_the_secret_encrypted_and_codes_hashed(tapp):
     assert codes[0] not in client.get("/account/two-factor").text
 
 
+@pytest.mark.db
 def test_login_asks_for_the_code_after_the_password(tapp, monkeypatch):
     add_user(tapp, "ana@example.org", "editor")
     client = tapp.test_client()
@@ -117,6 +119,7 @@ def test_the_login_next_page_survives_the_second_step(tapp, monkeypatch):
     assert done.headers["Location"] == "/quotes/new"
 
 
+@pytest.mark.db
 def test_a_recovery_code_works_once(tapp):
     add_user(tapp, "ana@example.org", "editor")
     client = tapp.test_client()
@@ -192,7 +195,7 @@ def test_admins_must_enrol_before_anything_else_by_default(make_app, monkeypatch
     add_user(app, "root@example.org", "admin", "editor")
     add_user(app, "eddie@example.org", "editor")
     root = app.test_client()
-    login(root, "root@example.org")
+    assert login(root, "root@example.org").headers["Location"] == "/account/two-factor"
     for path in ("/users/", "/quotes/new", "/account/", "/quotes/"):
         response = root.get(path)
         assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor", path

@@ -95,6 +95,8 @@ def login():
                 session[PENDING] = {"user": result.user.id, "at": int(time.time()), "next": _next_url()}
                 return redirect(url_for("auth.second_factor"))
             accounts.start_session(result.user)
+            if twofactor.required_for(result.user):  # no second factor yet, though the role needs one
+                return redirect(url_for("account.two_factor"))
             return redirect(_next_url())
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)

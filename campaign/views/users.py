@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import EmailField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import accounts, authz, invites, twofactor
@@ -37,7 +37,12 @@ class InviteForm(Form):
     """Whom to invite, and with which roles."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES, validators=[DataRequired(_l("Choose at least one role."))])
+    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES)
+
+    def validate_roles(self, field):
+        """At least one role (checked here: a ``required`` on each checkbox would make browsers ask for all)."""
+        if not field.data:
+            raise ValidationError(_("Choose at least one role."))
 
 
 class RolesForm(Form):
