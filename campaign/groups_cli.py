@@ -155,7 +155,7 @@ def privacy_purge(days, as_of, dry_run):
     report = privacy.purge(now=now, days=days, dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {report.signups} signup(s) of {report.groups} group(s), "
-               f"{report.sessions} expired account session(s)"
+               f"{report.sessions} expired account session(s), {report.links} expired account link(s)"
                + ("" if dry_run else f", {report.outbox_files} outbox message(s)") + ".")
 
 

@@ -150,3 +150,15 @@ def redeem(kind: str, token: str, email: str, password: str) -> User:
         raise
     db.session.commit()
     return user
+
+
+# -- retention ---------------------------------------------------------------------------------------
+
+def expired_links_count(at: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(AccountToken)
+                             .where(AccountToken.expires_at < at)) or 0
+
+
+def delete_expired_links(at: datetime) -> None:
+    """Forget links past their expiry, used or not (an invitation names its invitee's email)."""
+    db.session.execute(delete(AccountToken).where(AccountToken.expires_at < at))

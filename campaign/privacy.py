@@ -143,6 +143,7 @@ class PurgeReport:
     signups: int = 0
     groups: int = 0
     sessions: int = 0
+    links: int = 0
     outbox_files: int = 0
     deleted_ids: list = field(default_factory=list)
 
@@ -168,7 +169,7 @@ def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: b
     """The database part of :func:`purge`, in one transaction under the write lock."""
     from sqlalchemy import delete, func, select
 
-    from . import accounts
+    from . import accounts, invites
     from .db import db
     from .groups import Meeting, Signup, lock_for_write
 
@@ -180,6 +181,7 @@ def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: b
     report.groups = db.session.scalar(select(func.count()).select_from(
         select(Signup.group_id).where(Signup.id.in_(expired)).distinct().subquery())) if expired else 0
     report.sessions = accounts.expired_sessions_count(now)
+    report.links = invites.expired_links_count(now)
     if dry_run:
         db.session.rollback()
         return
@@ -187,6 +189,7 @@ def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: b
         secure_delete()
         db.session.execute(delete(Signup).where(Signup.id.in_(expired)))
     accounts.delete_expired_sessions(now)
+    invites.delete_expired_links(now)
     db.session.commit()
     report.deleted_ids = list(expired)
 

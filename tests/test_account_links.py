@@ -233,3 +233,19 @@ def test_admin_pages_answer_404_for_unknown_accounts(signed_in):
     admin = signed_in("admin")
     assert admin.get("/users/9999").status_code == 404
     assert admin.post("/users/9999/disable").status_code == 404
+
+
+def test_the_purge_forgets_expired_links(app, signed_in, clock):
+    admin = signed_in("admin")
+    _invite(admin, email="old@example.org")
+    clock(days=8)
+    _invite(admin, email="new@example.org")
+    runner = app.test_cli_runner()
+    as_of = ["--as-of", (invites.now() + timedelta(days=2)).strftime("%Y-%m-%d")]  # the first expired at day 7
+    preview = runner.invoke(args=["privacy", "purge", "--dry-run", *as_of])
+    assert "1 expired account link(s)" in preview.output, preview.output
+    assert _count(app, AccountToken) == 2
+    done = runner.invoke(args=["privacy", "purge", *as_of])
+    assert done.exit_code == 0 and "1 expired account link(s)" in done.output
+    with app.app_context():
+        assert db.session.scalars(select(AccountToken.email)).all() == ["new@example.org"]
