@@ -316,8 +316,11 @@ class LastAdminError(ValueError):
 
 
 def _other_active_admins(user: User) -> int:
-    others = db.session.scalars(select(User).where(User.id != user.id, User.active.is_(True)))
-    return sum(1 for other in others if other.is_admin)
+    # FOR UPDATE in id order (PostgreSQL): two admins demoting each other at once queue on the same rows,
+    # so the second sees the first's change instead of both seeing the other still an admin.
+    active = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id).with_for_update()
+                                .execution_options(populate_existing=True))
+    return sum(1 for other in active if other.id != user.id and other.is_admin)
 
 
 def set_roles(user: User, roles) -> None:

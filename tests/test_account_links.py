@@ -249,3 +249,57 @@ def test_the_purge_forgets_expired_links(app, signed_in, clock):
     assert done.exit_code == 0 and "1 expired account link(s)" in done.output
     with app.app_context():
         assert db.session.scalars(select(AccountToken.email)).all() == ["new@example.org"]
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend):
+    """PostgreSQL: the second demotion waits on the first's row locks, then sees it and is refused."""
+    import threading
+
+    if backend[0] != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    import psycopg
+
+    add_user(app, "x@example.org", "admin")
+    add_user(app, "y@example.org", "admin")
+    locked, go = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        with app.app_context():
+            accounts.set_roles(accounts.find("y@example.org"), ["editor"])  # x takes y's admin role
+            locked.set()
+            go.wait(10)
+            db.session.commit()
+
+    def second():
+        with app.app_context():
+            x = accounts.find("x@example.org")
+            y = accounts.find("y@example.org")  # loaded before the first commits: still an admin here
+            assert y.is_admin
+            locked.wait(10)
+            try:
+                accounts.set_roles(x, ["editor"])  # y takes x's admin role
+                db.session.commit()
+                outcome["second"] = "saved"
+            except accounts.LastAdminError:
+                db.session.rollback()
+                outcome["second"] = "refused"
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    locked.wait(10)
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as watch:  # wait until the second is queued on a row lock, then let the first commit
+        for _ in range(1000):
+            if watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("the second demotion never waited on a lock")
+    go.set()
+    for thread in threads:
+        thread.join(10)
+    assert outcome == {"second": "refused"}
+    with app.app_context():
+        assert [u.email for u in db.session.scalars(select(User)) if u.is_admin] == ["x@example.org"]
