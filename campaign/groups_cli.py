@@ -107,11 +107,15 @@ def users_password(email, password):
 
 @users_cli.command("disable")
 @click.argument("email")
+@_plain
 def users_disable(email):
     """Stop an account from logging in (its groups stay); ends its sessions."""
     user = accounts.find(email) or _fail(f"email: no account {email}")
-    user.active = False
-    db.session.execute(db.delete(accounts.UserSession).where(accounts.UserSession.user_id == user.id))
+    try:
+        accounts.set_active(user, False)
+    except accounts.LastAdminError as exc:
+        db.session.rollback()
+        _fail(f"email: {exc}")
     db.session.commit()
     click.echo(f"Disabled {user.email}.")
 

@@ -303,3 +303,14 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend):
     assert outcome == {"second": "refused"}
     with app.app_context():
         assert [u.email for u in db.session.scalars(select(User)) if u.is_admin] == ["x@example.org"]
+
+
+def test_the_disable_command_keeps_the_last_admin(app):
+    add_user(app, "root@example.org", "admin")
+    add_user(app, "olga@example.org", "organizer")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["users", "disable", "root@example.org"])
+    assert refused.exit_code == 1 and "last active admin" in refused.output
+    assert runner.invoke(args=["users", "disable", "olga@example.org"]).exit_code == 0
+    assert runner.invoke(args=["users", "enable", "olga@example.org"]).exit_code == 0
+    assert login(app.test_client(), "olga@example.org").status_code == 302
