@@ -44,11 +44,13 @@ class Link:
     row: AccountToken
 
     def url(self) -> str:
+        """The absolute address to pass on."""
         base = current_app.config["BASE_URL"].rstrip("/")
         return f"{base}/{'setup' if self.row.kind == SETUP else 'invite'}/{self.token}"
 
 
 def _new(kind: str, valid: timedelta, email=None, roles=(), created_by=None) -> Link:
+    """A new random token; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     start = now()
     row = AccountToken(kind=kind, token_hash=privacy.token_hash(token), email=email, roles_text=" ".join(roles),
@@ -59,6 +61,7 @@ def _new(kind: str, valid: timedelta, email=None, roles=(), created_by=None) -> 
 
 
 def has_accounts() -> bool:
+    """Whether any account exists (then no setup link is offered)."""
     return bool(db.session.scalar(select(func.count()).select_from(User)))
 
 
@@ -155,6 +158,7 @@ def redeem(kind: str, token: str, email: str, password: str) -> User:
 # -- retention ---------------------------------------------------------------------------------------
 
 def expired_links_count(at: datetime) -> int:
+    """How many links are past their expiry at ``at``."""
     return db.session.scalar(select(func.count()).select_from(AccountToken)
                              .where(AccountToken.expires_at < at)) or 0
 

@@ -47,15 +47,18 @@ def required_for(user: User) -> bool:
 
 
 def record(user: User) -> TwoFactor | None:
+    """The account's two-factor row, confirmed or still enrolling."""
     return db.session.get(TwoFactor, user.id)
 
 
 def enabled(user: User) -> bool:
+    """Whether a login of this account asks for a code."""
     row = record(user)
     return bool(row and row.confirmed_at)
 
 
 def _totp(row: TwoFactor, user: User) -> pyotp.TOTP:
+    """The code generator of a stored (decrypted) secret."""
     return pyotp.TOTP(privacy.decrypt(row.secret, FIELD), name=user.email, issuer=ISSUER)
 
 
@@ -84,6 +87,7 @@ def pending_secret(user: User) -> str | None:
 
 
 def provisioning_uri(user: User, secret: str) -> str:
+    """The ``otpauth://`` address an authenticator app reads from the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
@@ -113,10 +117,12 @@ def disable(user: User) -> None:
 # -- recovery codes ------------------------------------------------------------------------------
 
 def _normal(code: str) -> str:
+    """A typed code without spaces or dashes, in lower case."""
     return re.sub(r"[\s-]", "", code or "").lower()
 
 
 def _code_hash(code: str) -> str:
+    """The stored form of a recovery code."""
     return privacy.token_hash("recovery:" + _normal(code))
 
 
@@ -133,6 +139,7 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
+    """How many recovery codes are still unused."""
     return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
@@ -140,6 +147,7 @@ def recovery_codes_left(user: User) -> int:
 # -- signing in ------------------------------------------------------------------------------------
 
 def _accept_totp(row: TwoFactor, user: User, code: str) -> bool:
+    """A code of this or the neighbouring time step, newer than the last one accepted."""
     code = _normal(code)
     if not re.fullmatch(r"\d{6}", code):
         return False
@@ -154,6 +162,7 @@ def _accept_totp(row: TwoFactor, user: User, code: str) -> bool:
 
 
 def _accept_recovery(user: User, code: str) -> bool:
+    """An unused recovery code, marked used in the same statement."""
     if len(_normal(code)) != RECOVERY_LENGTH:
         return False
     used = db.session.execute(update(RecoveryCode).where(
@@ -168,6 +177,7 @@ def attempts_left(user: User) -> bool:
 
 
 def _limit() -> str:
+    """``TWO_FACTOR_ATTEMPTS``: wrong codes allowed per account."""
     return current_app.config.get("TWO_FACTOR_ATTEMPTS", "5/15minutes;20/day")
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from campaign.db import db
 from campaign.models import UserSession
 from conftest import PASSWORD, add_user, login
+from groups_support import KEY
 
 NEW_PASSWORD = "quiet-meadow-copper-17"
 
@@ -103,3 +105,19 @@ def test_the_header_shows_the_account(app, client, signed_in):
     assert 'href="/users/"' not in editor and 'href="/login"' not in editor
     admin = signed_in("admin").get("/quotes/").text
     assert 'href="/users/"' in admin
+
+
+@pytest.mark.parametrize("lang, direction, heading", [("ru", "ltr", "Учётная запись"), ("ar", "rtl", "الحساب")])
+def test_the_account_pages_in_russian_and_arabic(make_app, lang, direction, heading):
+    app = make_app(ENCRYPTION_KEY=KEY)
+    add_user(app, "root@example.org", "admin")
+    client = app.test_client()
+    login(client, "root@example.org")
+    client.post("/language", data={"lang": lang, "next": "/"})
+    client.post("/users/invite", data={"email": "eddie@example.org", "roles": ["editor"]})
+    client.post("/account/two-factor/start")
+    for path in ("/account/", "/account/two-factor", "/users/", "/users/1"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert f'dir="{direction}"' in page.text and heading in page.text, path
+    assert "Two-factor" not in client.get("/account/").text  # translated, not the English fallback

@@ -97,6 +97,7 @@ class AccountToken(db.Model):
 
     @property
     def roles(self) -> list[str]:
+        """The roles an invitation gives."""
         return sorted((self.roles_text or "").split())
 
 

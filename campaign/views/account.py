@@ -50,6 +50,7 @@ _CURRENT_PASSWORD = {"wrong": _l("This is not your current password."),
 
 
 def _me():
+    """The logged-in account itself (not the proxy), so it can be compared and passed on."""
     return current_user._get_current_object()
 
 
@@ -62,6 +63,7 @@ def _check_csrf(form) -> bool:
 
 
 def _page(status=200, **forms):
+    """The account page, with any form given back holding its errors."""
     user = _me()
     context = {"password_form": PasswordChangeForm(), "user": user, "sessions": accounts.sessions_of(user),
                "this_session": accounts.session_id_of_token(user.session_token),
@@ -145,6 +147,7 @@ def two_factor():
 
 
 def _two_factor_page(status=200, **context):
+    """The two-factor page: its state, or the enrolment under way with the QR code."""
     user = _me()
     secret = twofactor.pending_secret(user)
     uri = twofactor.provisioning_uri(user, secret) if secret else None

@@ -152,6 +152,7 @@ def logout():
 # -- accounts opened by a link ------------------------------------------------------------------
 
 def _link_or_abort(kind: str, token: str):
+    """The usable link for this token, else the 404 or 410 page saying why."""
     try:
         return invites.lookup(kind, token)
     except invites.LinkError as exc:

@@ -52,6 +52,7 @@ class RolesForm(Form):
 
 
 def _valid(form) -> bool:
+    """A POSTed form is valid; a forged CSRF token is a 400."""
     valid = form.validate_on_submit()
     if csrf_state(form) == "reject":
         reject_csrf()
@@ -59,10 +60,12 @@ def _valid(form) -> bool:
 
 
 def _account(user_id: int) -> User:
+    """The account with this id, or 404."""
     return db.session.get(User, user_id) or abort(404, _("There is no such account."))
 
 
 def _index(status=200, invite_form=None, link=None):
+    """The Users page, with the invite form (and a link just made, shown once)."""
     people = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("users/index.html", people=people, invites=invites.pending_invites(),
                            form=invite_form or InviteForm(), link=link,
@@ -130,6 +133,7 @@ def edit(user_id):
 
 
 def _set_active(user_id: int, active: bool):
+    """Disable or enable an account; 409 for one's own account or the last active admin."""
     require_action_token()
     user = _account(user_id)
     if not active and user.id == current_user.id:
