@@ -141,13 +141,13 @@ def create_user(email: str, password: str, roles=("organizer",)) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session of the account."""
+def set_password(user: User, password: str, keep: str | None = None) -> None:
+    """Change the password and end every session of the account (but the one with token ``keep``)."""
     problems = password_problems(password, user.email)
     if problems:
         raise PasswordPolicyError(problems)
     user.password_hash = hash_password(password)
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    end_sessions(user, keep=keep)
 
 
 def find(email: str) -> User | None:
@@ -273,3 +273,87 @@ def init_app(app):
     """Flask-Login on the app."""
     login_manager.init_app(app)
     login_manager.user_loader(load_session)
+
+
+# -- an account's sessions ---------------------------------------------------------------------
+
+def session_id(row: UserSession) -> str:
+    """A short name for a session on the account page (a prefix of its hash, never the token)."""
+    return row.token_hash[:16]
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    """The account's live sessions, most recently used first."""
+    now = utcnow()
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id, ~_stale(now))
+                                   .order_by(UserSession.last_seen_at.desc())))
+
+
+def session_id_of_token(token: str | None) -> str:
+    """The :func:`session_id` of the session a clear token opens ('' for none)."""
+    return privacy.token_hash(token)[:16] if token else ""
+
+
+def check_current_password(user: User, password: str) -> str:
+    """Confirm a logged-in person's password before a sensitive change: "ok", "wrong" or "throttled".
+
+    Wrong answers are counted per account, so a session left open cannot be used to guess the password.
+    """
+    limit = current_app.config.get("LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", "5/15minutes")
+    if not ratelimit.allowed(limit, "reauth", str(user.id)):
+        return "throttled"
+    if verify_password(user.password_hash, password or ""):
+        ratelimit.clear(limit, "reauth", str(user.id))
+        return "ok"
+    ratelimit.hit(limit, "reauth", str(user.id))
+    return "wrong"
+
+
+def end_sessions(user: User, keep: str | None = None) -> int:
+    """Log the account out everywhere, except the session whose token is ``keep``."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.token_hash != privacy.token_hash(keep))
+    return db.session.execute(query).rowcount
+
+
+def end_session_named(user: User, name: str) -> bool:
+    """Log out one of the account's own sessions, named by :func:`session_id`."""
+    for row in sessions_of(user):
+        if session_id(row) == name:
+            db.session.delete(row)
+            return True
+    return False
+
+
+# -- what admins change ---------------------------------------------------------------------------
+
+class LastAdminError(ValueError):
+    """The change would leave Handbill without an active admin."""
+
+
+def _other_active_admins(user: User) -> int:
+    # FOR UPDATE in id order (PostgreSQL): two admins demoting each other at once queue on the same rows,
+    # so the second sees the first's change instead of both seeing the other still an admin.
+    active = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id).with_for_update()
+                                .execution_options(populate_existing=True))
+    return sum(1 for other in active if other.id != user.id and other.is_admin)
+
+
+def set_roles(user: User, roles) -> None:
+    """Replace the account's roles; refuses to take admin from the last active admin."""
+    roles = valid_roles(roles)
+    if user.is_admin and user.is_active and "admin" not in roles and not _other_active_admins(user):
+        raise LastAdminError(_("%(email)s is the last active admin: make someone else an admin first.",
+                               email=user.email))
+    user.roles = roles
+
+
+def set_active(user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions and may not remove the last admin."""
+    if not active and user.is_admin and user.is_active and not _other_active_admins(user):
+        raise LastAdminError(_("%(email)s is the last active admin: make someone else an admin first.",
+                               email=user.email))
+    user.active = active
+    if not active:
+        end_sessions(user)

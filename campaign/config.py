@@ -27,6 +27,8 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "ru", "ar"],
+        # Roles that must sign in with a second factor (a list, or "admin editor" from the environment).
+        "REQUIRE_TWO_FACTOR": ["admin"],
         **render_defaults(),
     }
 

@@ -7,8 +7,8 @@ from werkzeug.exceptions import HTTPException
 
 TITLES = {
     400: _l("Bad request"), 403: _l("Forbidden"), 404: _l("Not found"), 405: _l("Method not allowed"),
-    409: _l("Conflict"), 413: _l("Too large"), 422: _l("Cannot be processed"), 429: _l("Too many requests"),
-    500: _l("Something went wrong"), 503: _l("Busy"),
+    409: _l("Conflict"), 410: _l("No longer valid"), 413: _l("Too large"), 422: _l("Cannot be processed"),
+    429: _l("Too many requests"), 500: _l("Something went wrong"), 503: _l("Busy"),
 }
 
 

@@ -53,6 +53,42 @@ def users_create(email, roles, password):
     click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
 
 
+@users_cli.command("setup-link")
+@_plain
+def users_setup_link():
+    """With no account yet, print a one-time link (valid 1 hour) that creates the first admin."""
+    from . import invites
+
+    link = invites.setup_link()
+    if link is None:
+        return
+    click.echo("Handbill has no account yet. Open this link within an hour to create the first admin\n"
+               f"(it works once; `make run` prints a new one while no account exists):\n\n    {link.url()}\n")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def users_enable(email):
+    """Let a disabled account log in again."""
+    user = accounts.find(email) or _fail(f"email: no account {email}")
+    user.active = True
+    db.session.commit()
+    click.echo(f"Enabled {user.email}.")
+
+
+@users_cli.command("two-factor-off")
+@click.argument("email")
+def users_two_factor_off(email):
+    """Turn off an account's two-factor sign-in (a lost phone and lost recovery codes); ends its sessions."""
+    from . import twofactor
+
+    user = accounts.find(email) or _fail(f"email: no account {email}")
+    twofactor.disable(user)
+    accounts.end_sessions(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in is off for {user.email}; it was logged out everywhere.")
+
+
 @users_cli.command("password")
 @click.argument("email")
 @click.password_option(prompt="New password (at least 12 characters)", confirmation_prompt="Repeat the password")
@@ -71,11 +107,15 @@ def users_password(email, password):
 
 @users_cli.command("disable")
 @click.argument("email")
+@_plain
 def users_disable(email):
     """Stop an account from logging in (its groups stay); ends its sessions."""
     user = accounts.find(email) or _fail(f"email: no account {email}")
-    user.active = False
-    db.session.execute(db.delete(accounts.UserSession).where(accounts.UserSession.user_id == user.id))
+    try:
+        accounts.set_active(user, False)
+    except accounts.LastAdminError as exc:
+        db.session.rollback()
+        _fail(f"email: {exc}")
     db.session.commit()
     click.echo(f"Disabled {user.email}.")
 
@@ -119,7 +159,7 @@ def privacy_purge(days, as_of, dry_run):
     report = retention.purge(now=now, days=days, dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {report.signups} signup(s) of {report.groups} group(s), "
-               f"{report.sessions} expired account session(s)"
+               f"{report.sessions} expired account session(s), {report.links} expired account link(s)"
                + ("" if dry_run else f", {report.outbox_messages} unsent outbox message(s)") + ".")
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import accounts, messages
+from . import accounts, invites, messages
 from .db import begin_write, db
 from .groups import Meeting, Signup
 from .privacy import secure_delete
@@ -23,6 +23,7 @@ class PurgeReport:
     signups: int = 0
     groups: int = 0
     sessions: int = 0
+    links: int = 0  # expired setup and invitation links
     outbox_messages: int = 0
     deleted_ids: list = field(default_factory=list)
 
@@ -46,6 +47,7 @@ def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: b
     report.groups = db.session.scalar(select(func.count()).select_from(
         select(Signup.group_id).where(Signup.id.in_(expired)).distinct().subquery())) if expired else 0
     report.sessions = accounts.expired_sessions_count(now)
+    report.links = invites.expired_links_count(now)
     if dry_run:
         db.session.rollback()
         return
@@ -54,5 +56,6 @@ def _purge_rows(report: PurgeReport, now: datetime, cutoff: datetime, dry_run: b
         db.session.execute(delete(Signup).where(Signup.id.in_(expired)))  # their messages go with them
     report.outbox_messages = messages.purge(now, current_app.config.get("OUTBOX_RETENTION_DAYS", 7))
     accounts.delete_expired_sessions(now)
+    invites.delete_expired_links(now)
     db.session.commit()
     report.deleted_ids = list(expired)

@@ -27,6 +27,9 @@ BASE_CONFIG = {
     "BASE_URL": "http://handbill.test",
     "JOBS_IMMEDIATE": True,  # jobs run inline; tests that need a real queue say so
     "REDIS_URL": "",
+
+    # Admins must enrol in two-factor sign-in by default; tests of that rule turn it back on.
+    "REQUIRE_TWO_FACTOR": [],
 }
 
 

@@ -17,7 +17,8 @@ ROLES = ("admin", "editor", "translator:ru", "translator:ar", "organizer")
 def _values(app, group_key: str) -> dict:
     """Real values for every URL parameter, so a request reaches the view rather than a 404."""
     return {"quote_id": "open-air-prison", "lang": "ru", "key": group_key, "token": "x" * 43, "signup_id": 1,
-            "question_id": 1, "slug": "al-shami-2016", "page": 1, "message_id": 1, "filename": "css/site.css", "name": "x"}
+            "question_id": 1, "slug": "al-shami-2016", "page": 1, "message_id": 1, "filename": "css/site.css",
+            "name": "x", "user_id": 1, "invite_id": 1}
 
 
 def _routes(app, group_key: str):
@@ -137,3 +138,13 @@ def test_everyone_with_every_role_reaches_every_page(app, staff):
     for path in ("/quotes/new", "/sources/import", "/translations/", "/leaflets/new", "/packs/new", "/cards",
                  "/groups/mine"):
         assert staff.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("roles,landing", [(("organizer",), "/groups/mine"), (("editor",), "/quotes/"),
+                                           (("translator:ar",), "/translations/"), (("admin",), "/account/")])
+def test_each_account_lands_after_login_on_a_page_its_roles_open(app, roles, landing):
+    add_user(app, "someone@example.org", *roles)
+    client = app.test_client()
+    response = login(client, "someone@example.org")
+    assert response.status_code == 302 and response.headers["Location"] == landing
+    assert client.get(landing).status_code == 200

@@ -38,7 +38,7 @@ def test_organizer_opens_a_group_and_a_participant_signs_up(live_app, live_serve
     add_organizer(live_app, "ana@example.org")
 
     page.goto("/groups/")
-    page.get_by_role("link", name="Log in").click()
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
     page.get_by_label("Email").fill("ana@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

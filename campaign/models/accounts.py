@@ -1,10 +1,10 @@
-"""Accounts of the people who run Handbill, their roles and their logged-in sessions."""
+"""Accounts of the people who run Handbill: roles, logged-in sessions, setup and invite links, two-factor."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import db
@@ -79,3 +79,45 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccountToken(db.Model):
+    """A single-use link: ``setup`` creates the first admin, ``invite`` opens an account with its roles."""
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # an invite names its invitee
+    roles_text: Mapped[str] = mapped_column("roles", String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles an invitation gives."""
+        return sorted((self.roles_text or "").split())
+
+
+class TwoFactor(db.Model):
+    """An account's TOTP secret (encrypted); ``confirmed_at`` is empty while enrolment is under way."""
+
+    __tablename__ = "two_factor"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The last time step a code was accepted for: the same code cannot be used twice.
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecoveryCode(db.Model):
+    """One single-use recovery code, stored as a hash."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -16,12 +16,13 @@ NAV = [
 
 def register(app):
     """Attach every blueprint to the app."""
-    from . import api, home, quotes, sources, translations, auth, groups, cards, packs, outbox
+    from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
     from . import leaflets
     from .forms import csrf_field_value
     app.context_processor(csrf_field_value)
-    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox):
+    for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
+                   users):
         app.register_blueprint(module.bp)
 
     @app.context_processor

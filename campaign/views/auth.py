@@ -1,18 +1,24 @@
-"""Login and logout."""
+"""Login (with its second step when two-factor sign-in is on), logout, the first-run setup and invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import accounts, authz
+from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..urls import safe_next
+from ..models.accounts import User
 from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("auth", __name__)
+
+PENDING = "second_factor"  # the signed session's note of a password already checked
+PENDING_SECONDS = 300
 
 
 class LoginForm(Form):
@@ -22,9 +28,49 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
 
 
-def _next_url() -> str:
-    """Where to go after login: a path on this site only."""
-    return safe_next(request.args.get("next"), url_for("groups.mine"))
+class CodeForm(Form):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class NewPasswordForm(Form):
+    """A new password, typed twice."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
+    repeat = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+class SetupForm(NewPasswordForm):
+    """The first admin's email and password."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+def _home(user=None) -> str:
+    """Where an account lands after login without a return address: the work its roles allow."""
+    for role, endpoint in (("organizer", "groups.mine"), ("editor", "quotes.index"),
+                           ("translator", "translations.index")):
+        if user is not None and user.has_role(role):
+            return url_for(endpoint)
+    return url_for("account.index")
+
+
+def _next_url(user=None) -> str:
+    """Where to go after login: a path on this site only (control characters are a 400)."""
+    return safe_next(request.args.get("next"), _home(user))
+
+
+def _posted(form, template: str, **context):
+    """Validate a POSTed form; returns None when valid, else the response to send (CSRF retry or reject)."""
+    valid = form.validate()
+    state = csrf_state(form)
+    if state == "reject":
+        reject_csrf()
+    if state == "retry":
+        return render_template(template, form=form, retry=True, **context), 400
+    return None if valid else (render_template(template, form=form, **context), 422)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,10 +97,54 @@ def login():
                 db.session.commit()
                 form.password.errors = [_("The email or the password is not right.")]
                 return render_template("auth/login.html", form=form), 401
+            if twofactor.enabled(result.user):
+                # Password right, nothing granted yet: the signed session only remembers whom to ask.
+                db.session.commit()
+                session.clear()
+                session[PENDING] = {"user": result.user.id, "at": int(time.time()),
+                                    "next": _next_url(result.user)}
+                return redirect(url_for("auth.second_factor"))
             accounts.start_session(result.user)
-            return redirect(_next_url())
+            if twofactor.required_for(result.user):  # no second factor yet, though the role needs one
+                return redirect(url_for("account.two_factor"))
+            return redirect(_next_url(result.user))
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    """The account whose password was just checked, if that was less than five minutes ago."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.is_active and twofactor.enabled(user) else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@authz.public
+@no_store
+def second_factor():
+    """The second login step: a code from the authenticator app or a recovery code; throttled per account."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Please log in again: the login took too long or was not started."))
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if request.method == "POST":
+        refused = _posted(form, "auth/code.html")
+        if refused:
+            return refused
+        if not twofactor.attempts_left(user):
+            return render_template("auth/code.html", form=form, throttled=True), 429
+        if not twofactor.verify(user, form.code.data):
+            form.code.errors = [_("This code is not right, or was already used.")]
+            return render_template("auth/code.html", form=form), 401
+        target = session[PENDING].get("next") or _home(user)
+        accounts.start_session(user)
+        return redirect(target)
+    return render_template("auth/code.html", form=form)
 
 
 @bp.post("/logout")
@@ -67,3 +157,67 @@ def logout():
     accounts.end_session(current_user._get_current_object())
     flash(_("You are logged out."))
     return redirect(url_for("auth.login"))
+
+
+# -- accounts opened by a link ------------------------------------------------------------------
+
+def _link_or_abort(kind: str, token: str):
+    """The usable link for this token, else the 404 or 410 page saying why."""
+    try:
+        return invites.lookup(kind, token)
+    except invites.LinkError as exc:
+        abort(exc.status, str(exc))
+
+
+def _redeem(kind: str, token: str, form, template: str, link, email: str):
+    """Open the account from a valid form; returns the response (errors go back on the form)."""
+    try:
+        user = invites.redeem(kind, token, email, form.password.data)
+    except invites.LinkError as exc:
+        abort(exc.status, str(exc))
+    except accounts.PasswordPolicyError as exc:
+        form.password.errors = list(exc.problems)
+    except ValueError as exc:
+        (form.email if hasattr(form, "email") else form.password).errors = [str(exc)]
+    else:
+        accounts.start_session(user)
+        return None
+    return render_template(template, form=form, link=link), 422
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+@authz.public
+@no_store
+def setup(token):
+    """The first run: the setup link creates the first admin and logs them in."""
+    link = _link_or_abort(invites.SETUP, token)
+    form = SetupForm()
+    if request.method == "POST":
+        refused = _posted(form, "auth/setup.html", link=link)
+        if refused:
+            return refused
+        refused = _redeem(invites.SETUP, token, form, "auth/setup.html", link, form.email.data)
+        if refused:
+            return refused
+        flash(_("Welcome: your admin account is ready. Invite the others from the Users page."))
+        return redirect(url_for("users.index"))
+    return render_template("auth/setup.html", form=form, link=link)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@authz.public
+@no_store
+def accept_invite(token):
+    """An invitation: the invitee sets a password and is logged in with the roles it carries."""
+    link = _link_or_abort(invites.INVITE, token)
+    form = NewPasswordForm()
+    if request.method == "POST":
+        refused = _posted(form, "auth/invite.html", link=link)
+        if refused:
+            return refused
+        refused = _redeem(invites.INVITE, token, form, "auth/invite.html", link, link.email)
+        if refused:
+            return refused
+        flash(_("Welcome: your account is ready."))
+        return redirect(url_for("account.index"))
+    return render_template("auth/invite.html", form=form, link=link)
