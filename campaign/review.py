@@ -6,6 +6,7 @@ printing until another editor approves the new ones. The editor who wrote a draf
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -160,24 +161,62 @@ class Part:
 def parts(text: str, speaker: str, source) -> list[Part]:
     """The quotation as parts, each mark with the original words it stands for.
 
-    Uses the verbatim guard's own ``explain`` when it offers one; otherwise each mark is listed
-    without its words (the review screen then shows the whole quoted range of the paragraph).
+    Uses the verbatim guard's own ``explain`` when it offers one, else :func:`_parts_from_offsets`.
+    Raises :class:`verbatim.NotVerbatim` for words that are not the speaker's.
     """
     explain = getattr(verbatim, "explain", None)
     parsed = quotes.parsed(source)
     if explain is not None:
         return [Part(p.kind, p.text, p.source) for p in explain(text, speaker, parsed)]
-    verbatim.verify(text, speaker, parsed)  # still refuse what is not verbatim
-    out: list[Part] = []
-    for token in verbatim.TOKEN.findall(verbatim.canonical(text)):
+    return _parts_from_offsets(verbatim.canonical(text), verbatim.verify(text, speaker, parsed), source.text)
+
+
+_TYPOGRAPHIC = {"'": "['‘’‚′ʼ]", '"': '["“”„″]'}
+
+
+def _token_pattern(token: str) -> str:
+    """A quoted word as it may stand in the source: any quote-mark style, the source's ``*emphasis*`` marks."""
+    body = "".join(_TYPOGRAPHIC.get(ch, re.escape(ch)) for ch in token.translate(verbatim.TYPOGRAPHIC))
+    return r"\*?" + body + r"\*?"
+
+
+def _parts_from_offsets(text: str, match, original: str) -> list[Part]:
+    """Parts found from the verified range ``match.start:match.end``: each run of quoted words between the
+    elisions is located in order, and an elision stands for what lies between two runs."""
+    tokens = verbatim.TOKEN.findall(text)
+    runs: list[list[str]] = [[]]
+    for token in tokens:
         if verbatim.ELISION.fullmatch(token):
-            out.append(Part("elision", token, known=False))
-        elif token.startswith("["):
-            out.append(Part("insertion", token, known=False))
-        elif out and out[-1].kind == "text":
-            out[-1] = Part("text", f"{out[-1].text} {token}")
+            runs.append([])
         else:
-            out.append(Part("text", token))
+            runs[-1].append(token)
+    found: list[tuple[int, int] | None] = []
+    pos = match.start
+    for run in runs:
+        # A bracket the source does not have is ours: optional in the search.
+        pattern = r"\s*".join(f"(?:{re.escape(t)})?" if t.startswith("[") else _token_pattern(t) for t in run)
+        hit = re.compile(pattern).search(original, pos, match.end) if run else None
+        found.append((hit.start(), hit.end()) if hit else None)
+        if hit:
+            pos = hit.end()
+    out: list[Part] = []
+    for index, run in enumerate(runs):
+        if index:
+            before, after = found[index - 1], found[index]
+            if not runs[index - 1] or not run:  # at the very start or end of the quotation
+                out.append(Part("elision", "[…]", ""))
+            elif before and after:
+                out.append(Part("elision", "[…]", " ".join(original[before[1]:after[0]].split())))
+            else:
+                out.append(Part("elision", "[…]", known=False))
+        span = original[found[index][0]:found[index][1]] if found[index] else ""
+        for token in run:
+            if token.startswith("[") and token not in span:
+                out.append(Part("insertion", token))
+            elif out and out[-1].kind == "text":
+                out[-1] = Part("text", f"{out[-1].text} {token}")
+            else:
+                out.append(Part("text", token))
     return out
 
 

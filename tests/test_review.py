@@ -8,9 +8,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from campaign import packs, pamphlets, verbatim
+from campaign import packs, pamphlets, review, verbatim
 from campaign.db import db
-from campaign.models import AuditEntry, Question, Quote
+from campaign.models import AuditEntry, Question, Quote, Source
 from conftest import add_user, login
 from groups_support import add_group, add_organizer, gapp, gconfig, sign_up  # noqa: F401 - study-group fixtures
 
@@ -132,10 +132,23 @@ def test_the_review_screen_expands_every_elision_beside_its_paragraph(signed_in)
     screen = signed_in("editor").get("/review/quotes/open-air-prison").get_data(as_text=True)
     parts = re.findall(r'<li class="part part-(\w+)" data-kind="\w+">(.*?)</li>', screen, re.S)
     assert [kind for kind, _ in parts] == ["text", "elision", "text"]
-    if hasattr(verbatim, "explain"):  # the guard tells exactly which words each mark stands for
-        assert "being subjected to" in parts[1][1]
+    assert re.search(r"leaves out:\s*<del class=\"omitted\">being subjected to</del>", parts[1][1])
     # the source paragraph, with the quoted range marked, so the left-out words can be read in place
     assert re.search(r"<mark>[^<]*being subjected to[^<]*</mark>", screen)
+
+
+def test_each_mark_is_given_with_the_words_it_stands_for(app):
+    with app.app_context():
+        source = db.session.scalar(select(Source))
+        parts = review.parts("[…] are running out, […] no water. […]", "Leila al-Shami", source)
+        assert [(p.kind, p.text, p.source) for p in parts] == [
+            ("elision", "[…]", ""), ("text", "are running out,", ""), ("elision", "[…]", "there is"),
+            ("text", "no water.", ""), ("elision", "[…]", "")]
+        quote = db.session.get(Quote, "crush-the-democratic-opposition")
+        marks = [p for p in review.parts(quote.text, quote.speaker, quote.source) if p.kind != "text"]
+        assert [p.text for p in marks] == ["[Russia]"] and marks[0].kind in ("insertion", "replacement")
+        with pytest.raises(verbatim.NotVerbatim):
+            review.parts("Fuels are running out, there is no food.", "Leila al-Shami", source)
 
 
 @pytest.mark.db
