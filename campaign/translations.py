@@ -270,6 +270,7 @@ def _load_quote_translations(name: str, lang: str, entries, report, errors: list
             report.kept_local_edits.append(f"translation:{qid}/{lang}")
             continue
         translation = existing or QuoteTranslation(quote_id=qid, lang=lang)
+        before = audit.translation_state(existing) if existing is not None else None
         # A reload of the same words keeps the fingerprint they were made against (a changed
         # original stays visibly stale); new or changed words translate the original as it is now.
         if existing is None or existing.text != text:
@@ -278,6 +279,9 @@ def _load_quote_translations(name: str, lang: str, entries, report, errors: list
         translation.reviewer, translation.translated_on = reviewer, translated_on
         translation.curated, translation.edited = True, False
         db.session.add(translation)
+        if audit.translation_state(translation) != before:
+            audit.record(f"translation:{qid}/{lang}", "reload" if before else "load", before,
+                         audit.translation_state(translation))
 
 
 def check_library_texts(data: dict, glossary_terms: set[str] | None) -> list[str]:

@@ -229,7 +229,8 @@ def test_every_change_is_recorded_with_who_and_before_and_after(app, signed_in, 
     # a translation: saved, then reviewed by another translator
     ana.post("/translations/open-air-prison/ru", data={"text": "Они в тюрьме.", "translator": "Анна"})
     bob.post("/translations/open-air-prison/ru/review")
-    edit, review = _history(app, "translation:open-air-prison/ru")
+    loaded, edit, review = _history(app, "translation:open-air-prison/ru")
+    assert loaded[:3] == ("load", "", None) and loaded[3]["translator"] == "machine draft"
     assert edit[:2] == ("edit", "ana@example.org") and edit[3]["text"] == "Они в тюрьме."
     assert edit[2]["text"].startswith("Так что фактически")
     assert review[:2] == ("approve", "bob@example.org") and review[3]["reviewer"] == "bob@example.org"
