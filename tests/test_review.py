@@ -190,9 +190,14 @@ def test_questions_are_drafts_until_another_editor_reviews_them(app, client, sig
         assert "draft" in str(caught.value)
         packs.validate({**spec, "draft_questions": True})  # allowed, and then marked as drafts
     bob = signed_in("editor", email="bob@example.org")
+    assert bob.post(f"/packs/questions/{qid}/send-back", data={"note": " "}).status_code == 422
+    assert bob.post(f"/packs/questions/{qid}/send-back", data={"note": "Ask it openly."}).status_code == 302
+    assert "Ask it openly." in ana.get("/review/").get_data(as_text=True)
+    assert "Ask it openly." not in client.get("/packs/questions").get_data(as_text=True)  # for editors only
     assert bob.post(f"/packs/questions/{qid}/review").status_code == 302
     with app.app_context():
         assert db.session.get(Question, qid).status == "reviewed"
+        assert db.session.get(Question, qid).review_note == ""
         packs.validate(spec)
     # editing makes it a draft again, and now its editor may not review it
     assert bob.post(f"/packs/questions/{qid}/edit", data={"theme": "kurds-rojava",

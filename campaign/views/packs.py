@@ -343,6 +343,12 @@ class ReviewForm(FlaskForm):
     """Mark a question reviewed (a button with its CSRF token)."""
 
 
+class SendBackForm(FlaskForm):
+    """Send a draft question back to its author, saying what needs changing."""
+
+    note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=1000)])
+
+
 def _theme_choices() -> list[SelectChoice]:
     return options((t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position)))
 
@@ -351,7 +357,8 @@ def _theme_choices() -> list[SelectChoice]:
 @authz.public
 def questions():
     """Every theme's discussion questions with their review status."""
-    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm())
+    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm(),
+                           send_back=SendBackForm(formdata=None))
 
 
 @bp.route("/questions/new", methods=["GET", "POST"])
@@ -366,7 +373,7 @@ def question_new():
         last = db.session.scalar(select(func.max(Question.position)).where(Question.theme_id == form.theme.data))
         question = Question(theme_id=form.theme.data, position=(last if last is not None else -1) + 1,
                             text=" ".join(form.text.data.split()), status="draft", curated=False, edited=True,
-                            drafted_by_id=current_user.id)
+                            drafted_by_id=current_user.id, review_note="")
         db.session.add(question)
         db.session.flush()
         audit.record(f"question:{question.id}", "create", None, audit.question_state(question))
@@ -393,6 +400,7 @@ def question_edit(question_id):
             question.text, question.theme_id = text, form.theme.data
             question.edited = True
             question.status, question.drafted_by_id, question.reviewed_by_id = "draft", current_user.id, None
+            question.review_note = ""
             audit.record(f"question:{question.id}", "edit", before, audit.question_state(question))
             db.session.commit()
             flash(_("Saved as a draft: another editor reviews it before packs print it."))
@@ -416,10 +424,27 @@ def question_review(question_id):
     if question.drafted_by_id == current_user.id:
         abort(403, _("You wrote this question: another editor has to review it."))
     before = audit.question_state(question)
-    question.status, question.reviewed_by_id = "reviewed", current_user.id
+    question.status, question.reviewed_by_id, question.review_note = "reviewed", current_user.id, ""
     audit.record(f"question:{question.id}", "approve", before, audit.question_state(question))
     db.session.commit()
     flash(_("Question marked reviewed."))
+    return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+
+
+@bp.post("/questions/<int:question_id>/send-back")
+@authz.requires("editor")
+def question_send_back(question_id):
+    """Send a draft question back to its author with a note; packs still leave it out."""
+    question = db.session.get(Question, question_id) or abort(404)
+    if question.status == "reviewed":
+        abort(409, _("This question is already reviewed."))
+    form = SendBackForm()
+    if not form.validate_on_submit():
+        abort(422, "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    question.review_note = " ".join(form.note.data.split())
+    audit.record(f"question:{question.id}", "send back", None, {"note": question.review_note})
+    db.session.commit()
+    flash(_("Sent back to its author with your note."))
     return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
 
 
