@@ -32,7 +32,7 @@ def _chosen(quote_ids: tuple[str, ...], theme: str | None) -> list[Quote]:
                 _fail(f"--theme: unknown theme {theme!r}; choose one of: {known}")
             found = quotes.search(theme=theme)
         else:
-            found = list(db.session.scalars(db.select(Quote).order_by(Quote.position, Quote.id)))
+            found = list(db.session.scalars(db.select(Quote).where(quotes.PRINTABLE).order_by(Quote.position, Quote.id)))
         for quote in found:
             quotes.verify(quote)
         return found

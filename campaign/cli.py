@@ -135,6 +135,9 @@ def init_app(app):
         app.cli.add_command(group)
     from . import pamphlets
     pamphlets.init_app(app)
+    from . import audit, pamphlet_store
+    audit.init_app(app)
+    pamphlet_store.init_app(app)
     from . import groups_cli
     groups_cli.init_app(app)
     from . import cards_cli

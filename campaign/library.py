@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from . import quotes, sources, verbatim
+from . import audit, quotes, sources, verbatim
 from .db import db
 from .models import Question, Quote, Source, Theme
 
@@ -71,10 +71,13 @@ def store_source(meta: sources.SourceMeta, text: str, *, replace_ok: bool = Fals
         source, created = existing, False
     else:
         source, created = Source(slug=meta.slug, text=text, sha256=digest), True
+    before = None if created else audit.source_state(source)
     source.title, source.interviewee, source.publisher = meta.title, meta.interviewee, meta.publisher
     source.published, source.url, source.meta = meta.published, meta.url, meta_dict
     db.session.add(source)
     db.session.flush()
+    if audit.source_state(source) != before:
+        audit.record(f"source:{source.slug}", "create" if created else "edit", before, audit.source_state(source))
     return source, created
 
 
@@ -166,16 +169,19 @@ def _load_quotes(path: Path, report: LoadReport, errors: list[str]) -> None:
                                     text=str(item["text"]), themes=[str(t) for t in themes],
                                     context=str(item.get("context") or ""), anchor=item.get("anchor"))
         existing = db.session.get(Quote, qid)
-        if existing is not None and existing.edited:
-            report.kept_local_edits.append(qid)
+        if existing is not None and (existing.edited or existing.pending is not None):
+            report.kept_local_edits.append(qid)  # (an edit awaiting review counts: approving it must not undo a reload)
             continue
         try:
             before = existing.as_dict() if existing is not None else None
+            state = audit.quote_state(existing) if existing is not None else None
             quote = quotes.save(data_in, existing, curated=True)
             quote.position = position
         except quotes.QuoteError as exc:
             errors.append(f"{where}: quote {qid!r}: {exc}")
             continue
+        if audit.quote_state(quote) != state:
+            audit.record(f"quote:{qid}", "load" if state is None else "reload", state, audit.quote_state(quote))
         if before is None:
             report.created += 1
         elif before != quote.as_dict():

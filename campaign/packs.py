@@ -239,10 +239,14 @@ def check_against_library(spec: PackSpec) -> None:
             known = ", ".join(sorted(themes))
             raise PamphletError(f"sections[{i}].theme", f"unknown theme {section.theme!r}; known themes: {known}")
         if section.quotes:
-            found = set(db.session.scalars(select(Quote.id).where(Quote.id.in_(section.quotes))))
+            found = dict(db.session.execute(select(Quote.id, Quote.status).where(Quote.id.in_(section.quotes))).all())
             missing = [q for q in section.quotes if q not in found]
             if missing:
                 raise PamphletError(f"sections[{i}].quotes", f"unknown quotation id(s): {', '.join(missing)}")
+            drafts = [q for q in section.quotes if found[q] != "reviewed"]
+            if drafts:
+                raise PamphletError(f"sections[{i}].quotes", f"quotation(s) {', '.join(drafts)} not yet approved "
+                                                             "by a second editor: drafts print nowhere")
         _select_questions(spec, i, section)
 
 
@@ -304,6 +308,7 @@ def own_quotes() -> dict[str, list[str]]:
     rows = db.session.execute(select(quote_themes.c.quote_id, quote_themes.c.theme_id)
                               .join(Theme, Theme.id == quote_themes.c.theme_id)
                               .join(Quote, Quote.id == quote_themes.c.quote_id)
+                              .where(quotes.PRINTABLE)
                               .order_by(Quote.position, Quote.id, Theme.position)).all()
     first: dict[str, str] = {}
     for quote_id, theme_id in rows:
@@ -579,7 +584,8 @@ def build_keyed(spec: PackSpec, *, cache_dir=None, imposition: str | None = None
 def library_choices() -> list[dict]:
     """Every theme with its quotations and questions, for the builder and the question editor."""
     out = []
-    all_quotes = quotes.located(list(db.session.scalars(select(Quote).order_by(Quote.position, Quote.id))))
+    all_quotes = quotes.located(list(db.session.scalars(
+        select(Quote).where(quotes.PRINTABLE).order_by(Quote.position, Quote.id))))
     for theme in db.session.scalars(select(Theme).order_by(Theme.position)):
         tagged = [q for q in all_quotes if theme.id in q.theme_ids]
         rows = list(db.session.scalars(select(Question).where(Question.theme_id == theme.id)

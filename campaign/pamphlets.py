@@ -281,7 +281,8 @@ def _read_state(out: Path) -> dict:
         return {}
 
 
-pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs kept as files in pamphlets/.")
+pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs: the reviewed files in pamphlets/ and "
+                                           "those saved on the web (kept in the database).")
 
 
 @pamphlets_cli.command("build")
@@ -304,16 +305,24 @@ def build_command(out_dir, directory, names, booklet, zine):
     directory = Path(directory or current_app.config["PAMPHLETS_DIR"])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths, errors = discover(directory, names)
+    from . import pamphlet_store  # the pamphlets saved on the web, kept in the database
+
+    saved, left = pamphlet_store.for_build(tuple(names))
+    paths, errors = discover(directory, left) if left or not names else ([], [])
+    hidden = pamphlet_store.shadowed()
+    paths = [p for p in paths if p.stem not in hidden] + saved
     report = BuildReport(errors=[str(e) for e in errors])
     state = _read_state(out)
     started = time.monotonic()
-    with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: p.stem if p else "",
+    with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: getattr(p, "name", ""),
                            file=sys.stderr) as bar:
         for path in bar:
             pamphlet = None
+            where = os.path.relpath(path) if isinstance(path, Path) else str(getattr(path, "path", ""))
             try:
-                pamphlet = load(path, display=os.path.relpath(path))
+                if isinstance(path, PamphletError):
+                    raise path
+                pamphlet = path if isinstance(path, Pamphlet) else load(path, display=os.path.relpath(path))
                 changed = build_one(pamphlet, out, state)
                 report.built.extend(build_imposed(pamphlet, out, [i for i, on in (("booklet", booklet),
                                                                                     ("zine", zine)) if on]))
@@ -322,12 +331,12 @@ def build_command(out_dir, directory, names, booklet, zine):
                 continue
             except RenderError as exc:
                 field = _field_of(exc, pamphlet.kind if pamphlet else None)
-                report.errors.append(f"{os.path.relpath(path)}: {field + ': ' if field else ''}{exc}")
+                report.errors.append(f"{where}: {field + ': ' if field else ''}{exc}")
                 continue
             except Exception as exc:  # noqa: BLE001 - e.g. a quotation that no longer matches its source
-                report.errors.append(f"{os.path.relpath(path)}: {type(exc).__name__}: {exc}")
+                report.errors.append(f"{where}: {type(exc).__name__}: {exc}")
                 continue
-            (report.built if changed else report.unchanged).append(path.stem)
+            (report.built if changed else report.unchanged).append(pamphlet.name)
     tmp = out / f".{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, out / STATE_FILE)

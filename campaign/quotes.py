@@ -80,20 +80,31 @@ def explain(quote: Quote) -> tuple[verbatim.Part, ...]:
     return verify(quote).parts
 
 
-def get_verified(quote_id: str) -> Quote | None:
-    """Fetch a quotation for display or rendering, re-verified; None if there is no such id."""
+PRINTABLE = Quote.status == "reviewed"  # a draft awaits a second editor and prints nowhere
+
+
+def get_verified(quote_id: str, *, drafts: bool = False) -> Quote | None:
+    """Fetch a quotation for display or rendering, re-verified; None if there is no such id.
+
+    A draft counts as absent unless ``drafts`` (pages for editors and translators).
+    """
     quote = db.session.get(Quote, quote_id)
-    if quote is not None:
-        verify(quote)
+    if quote is None or (quote.status != "reviewed" and not drafts):
+        return None
+    verify(quote)
     return quote
 
 
 def get_many_verified(ids: list[str]) -> list[Quote]:
-    """Fetch quotations in the order given, all re-verified; unknown ids raise ``QuoteError``."""
+    """Fetch printable quotations in the order given, all re-verified; unknown ids and drafts raise ``QuoteError``."""
     found = {q.id: q for q in db.session.scalars(select(Quote).where(Quote.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
         raise QuoteError("quotes", f"unknown quotation id(s): {', '.join(missing)}")
+    drafts = [i for i in ids if found[i].status != "reviewed"]
+    if drafts:
+        raise QuoteError("quotes", f"quotation(s) {', '.join(drafts)} not yet approved by a second editor: "
+                                   "drafts print nowhere")
     for q in found.values():
         verify(q)
     return [found[i] for i in ids]
@@ -155,6 +166,8 @@ def save(data: QuoteInput, existing: Quote | None = None, *, curated: bool = Fal
     quote.context = " ".join((data.context or "").split())
     quote.themes = themes
     quote.curated = curated or (existing.curated if existing else False)
+    if curated:  # the library files are reviewed like code
+        quote.status = "reviewed"
     if existing is not None and not curated:
         quote.edited = True
     db.session.add(quote)
@@ -193,8 +206,8 @@ def reindex() -> int:
 
 
 def search(query: str = "", theme: str | None = None, speaker: str | None = None) -> list[Quote]:
-    """Quotations matching every word of ``query`` (prefix match, stemmed), filtered by theme and speaker."""
-    stmt = select(Quote)
+    """Reviewed quotations matching every word of ``query`` (prefix match, stemmed), filtered by theme and speaker."""
+    stmt = select(Quote).where(PRINTABLE)
     words = WORD.findall(query or "")[:12]
     if words:
         if is_sqlite():
@@ -214,7 +227,7 @@ def search(query: str = "", theme: str | None = None, speaker: str | None = None
 
 
 def speakers() -> list[str]:
-    return list(db.session.scalars(select(Quote.speaker).distinct().order_by(Quote.speaker)))
+    return list(db.session.scalars(select(Quote.speaker).where(PRINTABLE).distinct().order_by(Quote.speaker)))
 
 
 def themes() -> list[Theme]:
@@ -225,7 +238,7 @@ def export(include_drafts: bool = False) -> list[dict]:
     """Every quotation, re-verified, in library order, with its reviewed (or, if asked, draft) translations."""
     translated = translations.exported(include_drafts)
     out = []
-    for q in db.session.scalars(select(Quote).order_by(Quote.position, Quote.id)):
+    for q in db.session.scalars(select(Quote).where(PRINTABLE).order_by(Quote.position, Quote.id)):
         verify(q)
         out.append({**q.as_dict(), "translations": translated.get(q.id, [])})
     return out

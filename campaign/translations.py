@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from . import audit
 from .db import db
 from .models import Question, Quote, QuoteTranslation, Theme
 
@@ -100,9 +101,12 @@ def _clean_name(value: str | None, field_name: str, *, required: bool) -> str:
     return name
 
 
-def save(quote: Quote, lang: str, text: str, translator: str, *, reviewed: bool = False, reviewer: str = "",
+def save(quote: Quote, lang: str, text: str, translator: str, *, user=None,
          translated_on: date | None = None) -> QuoteTranslation:
-    """Store an edited translation of the current original (draft unless reviewed by a named reviewer)."""
+    """Store an edited translation of the current original; changed words are a draft until someone reviews them.
+
+    ``user`` is the account saving it (its translator: it can never review these words itself).
+    """
     if lang not in LANGS:
         raise TranslationError("lang", _("unknown language %(lang)r", lang=lang))
     text = (text or "").strip()
@@ -111,11 +115,17 @@ def save(quote: Quote, lang: str, text: str, translator: str, *, reviewed: bool 
     if len(text) > MAX_TEXT_CHARS:
         raise TranslationError("text", _("must be at most %(n)d characters", n=MAX_TEXT_CHARS))
     translator = _clean_name(translator, "translator", required=True)
-    reviewer = _clean_name(reviewer, "reviewer", required=reviewed)
-    translation = get(quote.id, lang) or QuoteTranslation(quote_id=quote.id, lang=lang)
+    translation = get(quote.id, lang)
+    before = audit.translation_state(translation) if translation is not None else None
+    if translation is None:
+        translation = QuoteTranslation(quote_id=quote.id, lang=lang, status="draft", reviewer="")
+    if (translation.text, translation.translator) != (text, translator) or is_stale(translation, quote) \
+            or translation.status != "reviewed":
+        # New words (or words for a changed original) need a new review, by someone else.
+        translation.status, translation.reviewer, translation.reviewer_id = "draft", "", None
+        if user is not None:
+            translation.translator_id = user.id
     translation.text, translation.translator = text, translator
-    translation.status = "reviewed" if reviewed else "draft"
-    translation.reviewer = reviewer if reviewed else ""
     translation.translated_on = translated_on or date.today()
     # Saving here means the translator has checked it against the original as it stands now.
     translation.original_sha256 = digest(quote.text)
@@ -123,19 +133,37 @@ def save(quote: Quote, lang: str, text: str, translator: str, *, reviewed: bool 
     translation.edited = True  # the library loader never overwrites it again
     db.session.add(translation)
     db.session.flush()
+    after = audit.translation_state(translation)
+    if after != before:
+        audit.record(f"translation:{quote.id}/{lang}", "edit" if before else "create", before, after, user)
     return translation
 
 
-def review(translation: QuoteTranslation, reviewer: str) -> QuoteTranslation:
-    """Mark a current translation reviewed by a named person."""
-    reviewer = _clean_name(reviewer, "reviewer", required=True)
+def review(translation: QuoteTranslation, reviewer) -> QuoteTranslation:
+    """Mark a current translation reviewed by an account (or, from scripts, a named person).
+
+    An account never reviews a translation it made: :class:`TranslationError` on ``reviewer``.
+    """
+    account = None if isinstance(reviewer, str) else reviewer
+    if account is not None:
+        if translation.translator_id is not None and translation.translator_id == account.id:
+            raise TranslationError("reviewer", _("you translated this: another translator of the language "
+                                                 "has to review it"))
+        name = getattr(account, "display_name", None) or account.email
+    else:
+        name = reviewer
+    name = _clean_name(name, "reviewer", required=True)
     if is_stale(translation):
         raise TranslationError("text", _("the original quotation changed after this was translated; "
                                          "update the translation before marking it reviewed"))
-    translation.status, translation.reviewer = "reviewed", reviewer
+    before = audit.translation_state(translation)
+    translation.status, translation.reviewer = "reviewed", name
+    translation.reviewer_id = account.id if account is not None else None
     translation.edited = True
     db.session.add(translation)
     db.session.flush()
+    audit.record(f"translation:{translation.quote_id}/{translation.lang}", "approve", before,
+                 audit.translation_state(translation), account)
     return translation
 
 
@@ -242,6 +270,7 @@ def _load_quote_translations(name: str, lang: str, entries, report, errors: list
             report.kept_local_edits.append(f"translation:{qid}/{lang}")
             continue
         translation = existing or QuoteTranslation(quote_id=qid, lang=lang)
+        before = audit.translation_state(existing) if existing is not None else None
         # A reload of the same words keeps the fingerprint they were made against (a changed
         # original stays visibly stale); new or changed words translate the original as it is now.
         if existing is None or existing.text != text:
@@ -250,6 +279,9 @@ def _load_quote_translations(name: str, lang: str, entries, report, errors: list
         translation.reviewer, translation.translated_on = reviewer, translated_on
         translation.curated, translation.edited = True, False
         db.session.add(translation)
+        if audit.translation_state(translation) != before:
+            audit.record(f"translation:{qid}/{lang}", "reload" if before else "load", before,
+                         audit.translation_state(translation))
 
 
 def check_library_texts(data: dict, glossary_terms: set[str] | None) -> list[str]:

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.conftest import assert_same_origin
+from tests.conftest import add_user, assert_same_origin, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,8 @@ def test_search_open_and_follow_to_the_reader(page, live_server):
     assert_same_origin(page, live_server)
 
 
-def test_select_text_in_the_reader_to_make_a_quote(staff_page, live_server):
+def test_select_text_in_the_reader_to_make_a_quote_that_a_second_editor_approves(staff_page, live_server, browser,
+                                                                                 served_app):
     page = staff_page
     page.goto("/sources/al-shami-2016#p2")
     page.evaluate("""() => {
@@ -49,5 +50,26 @@ def test_select_text_in_the_reader_to_make_a_quote(staff_page, live_server):
     page.check("input[name=themes][value=aleppo-siege]")
     page.click("form.stack button[type=submit]")
     page.wait_for_url(f"{live_server}/quotes/gas-fired")
-    assert "Saved: the quotation is verbatim." in page.content()
+    assert "Saved as a draft: the quotation is verbatim." in page.content()
+    assert page.request.get(f"{live_server}/quotes/gas-fired/card.png").status == 404  # a draft is on no card
     assert_same_origin(page, live_server)
+    # a second editor approves it on the review screen; then it is on a card for anyone
+    add_user(served_app, "second@example.org", "editor")
+    context = browser.new_context(base_url=live_server)
+    try:
+        second = context.new_page()
+        anonymous = browser.new_context(base_url=live_server).new_page()
+        assert anonymous.request.get(f"{live_server}/quotes/gas-fired/card.png").status == 404
+        browser_login(second, "second@example.org")
+        second.get_by_role("link", name="Awaiting review").click()
+        second.locator('[data-quote="gas-fired"] a').click()
+        second.wait_for_url(f"{live_server}/review/quotes/gas-fired")
+        assert "Gas has been fired at people." in second.locator("mark").first.inner_text()
+        second.get_by_role("button", name="Approve").click()
+        second.wait_for_url(f"{live_server}/quotes/gas-fired")
+        assert "Approved: the quotation prints from now on." in second.content()
+        card = anonymous.request.get(f"{live_server}/quotes/gas-fired/card.png")
+        assert card.status == 200 and card.headers["content-type"] == "image/png"
+        anonymous.context.close()
+    finally:
+        context.close()

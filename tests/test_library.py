@@ -124,12 +124,17 @@ def test_a_changed_source_text_is_refused(app, runner, tmp_path):
     assert "a different text is already stored" in result.output
 
 
-def test_local_edits_survive_a_reload(app, staff, runner):
+def test_local_edits_survive_a_reload(app, staff, signed_in, runner):
     response = staff.post("/quotes/open-air-prison/edit", data={
         "id": "open-air-prison", "source": "al-shami-2016", "speaker": "Leila al-Shami",
         "text": "So they are effectively in an open-air prison.", "themes": ["aleppo-siege", "russias-war"],
         "context": "Our own note."})
     assert response.status_code == 302, response.data
+    result = runner.invoke(args=["library", "load"])
+    assert "Kept local edits of: open-air-prison" in result.output  # an edit awaiting review counts
+    with app.app_context():
+        assert db.session.get(Quote, "open-air-prison").pending.data["context"] == "Our own note."
+    assert signed_in("editor").post("/review/quotes/open-air-prison/approve").status_code == 302
     result = runner.invoke(args=["library", "load"])
     assert "Kept local edits of: open-air-prison" in result.output
     with app.app_context():

@@ -182,8 +182,8 @@ def test_a_changed_original_makes_the_translation_stale(app):
         # reloading the same curated words does not pretend they translate the new original
         library.load(app.config["LIBRARY_DIR"])
         assert translations.status(db.session.get(Quote, quote.id), "ru") == "stale"
-        translations.save(quote, "ru", "Ситуация в Алеппо абсолютно критическая.", "Ivan Ivanov",
-                          reviewed=True, reviewer="Olga")
+        translations.save(quote, "ru", "Ситуация в Алеппо абсолютно критическая.", "Ivan Ivanov")
+        translations.review(translations.get(quote.id, "ru"), "Olga")
         db.session.commit()
         current = translations.for_quote(quote, "ru")
         assert current is not None and current.original_sha256 == translations.digest(quote.text)
@@ -197,8 +197,7 @@ def test_save_names_the_offending_field(app):
         cases = [(dict(lang="de", text="x", translator="A"), "lang"),
                  (dict(lang="ru", text="  ", translator="A"), "text"),
                  (dict(lang="ru", text="x" * 4001, translator="A"), "text"),
-                 (dict(lang="ru", text="x", translator=""), "translator"),
-                 (dict(lang="ru", text="x", translator="A", reviewed=True, reviewer=""), "reviewer")]
+                 (dict(lang="ru", text="x", translator=""), "translator")]
         for kwargs, field in cases:
             with pytest.raises(translations.TranslationError) as caught:
                 translations.save(quote, **kwargs)
@@ -276,9 +275,7 @@ def test_side_by_side_page_marks_each_text_with_its_language_and_direction(staff
 @pytest.mark.db
 def test_edit_errors_name_the_field_and_store_nothing(app, staff):
     url = "/translations/open-air-prison/ru"
-    response = staff.post(url, data={"text": "Новый текст", "translator": "Анна", "reviewed": "y", "reviewer": ""})
-    assert response.status_code == 422
-    assert 'data-field="reviewer"' in response.get_data(as_text=True)
+    assert 'name="reviewer"' not in staff.get(url).get_data(as_text=True)  # the reviewer is an account
     response = staff.post(url, data={"text": "", "translator": "Анна"})
     assert response.status_code == 422
     assert 'data-field="text"' in response.get_data(as_text=True)
@@ -290,39 +287,52 @@ def test_edit_errors_name_the_field_and_store_nothing(app, staff):
 
 
 @pytest.mark.db
-def test_edit_saves_a_draft_unless_marked_reviewed_by_a_named_reviewer(app, staff):
+def test_edit_saves_a_draft_that_another_translator_reviews(app, signed_in):
     url = "/translations/open-air-prison/ru"
-    response = staff.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
-                                      "translated_on": "2026-11-20"})
+    anna = signed_in("translator:ru", email="anna@example.org")
+    response = anna.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
+                                     "translated_on": "2026-11-20", "reviewed": "y", "reviewer": "Олег"})
     assert response.status_code == 302
     with app.app_context():
         stored = translations.get("open-air-prison", "ru")
-        assert (stored.status, stored.edited, stored.translator) == ("draft", True, "Анна")
+        assert (stored.status, stored.edited, stored.translator, stored.reviewer) == ("draft", True, "Анна", "")
         assert stored.translated_on.isoformat() == "2026-11-20"
-    response = staff.post(url, data={"text": "Фактически они в тюрьме под открытым небом.", "translator": "Анна",
-                                      "reviewed": "y", "reviewer": "Олег"})
-    assert response.status_code == 302
-    with app.app_context():
-        stored = translations.get("open-air-prison", "ru")
-        assert (stored.status, stored.reviewer) == ("reviewed", "Олег")
-    # editing again without the box puts it back to draft: changed words need a new review
-    staff.post(url, data={"text": "Они фактически в тюрьме под открытым небом.", "translator": "Анна"})
+    # a translator cannot review their own translation
+    page = anna.get(url).get_data(as_text=True)
+    assert "another translator of the language has to review it" in page and "/review" not in page.split("<main")[1]
+    assert anna.post(url + "/review").status_code == 403
     with app.app_context():
         assert translations.get("open-air-prison", "ru").status == "draft"
+    # a translator of another language cannot either; a second Russian translator can, as their account
+    assert signed_in("translator:ar").post(url + "/review").status_code == 403
+    oleg = signed_in("translator:ru", email="oleg@example.org")
+    assert oleg.post(url + "/review").status_code == 302
+    with app.app_context():
+        stored = translations.get("open-air-prison", "ru")
+        assert (stored.status, stored.reviewer) == ("reviewed", "oleg@example.org")
+        assert stored.reviewer_id is not None and stored.reviewer_id != stored.translator_id
+    assert "translated by Анна, reviewed by oleg@example.org" in oleg.get(url).get_data(as_text=True)
+    # saving changed words puts it back to draft: they need a new review
+    oleg.post(url, data={"text": "Они фактически в тюрьме под открытым небом.", "translator": "Анна"})
+    with app.app_context():
+        stored = translations.get("open-air-prison", "ru")
+        assert (stored.status, stored.reviewer, stored.reviewer_id) == ("draft", "", None)
+    # now Oleg made the words: Anna may review them, Oleg may not
+    assert oleg.post(url + "/review").status_code == 403
+    assert anna.post(url + "/review").status_code == 302
 
 
 @pytest.mark.db
-def test_mark_reviewed_button(app, staff):
+def test_mark_reviewed_button(app, signed_in):
     url = "/translations/morally-obscene/ar/review"
-    response = staff.post(url, data={"review-reviewer": ""})
-    assert response.status_code == 422 and 'data-field="review-reviewer"' in response.get_data(as_text=True)
-    response = staff.post(url, data={"review-reviewer": "Reem Haddad"})
+    reem = signed_in("translator:ar", email="reem@example.org")
+    response = reem.post(url, data={"review-reviewer": "Someone Else"})  # a typed name is ignored
     assert response.status_code == 302
     with app.app_context():
         stored = translations.get("morally-obscene", "ar")
-        assert (stored.status, stored.reviewer, stored.edited) == ("reviewed", "Reem Haddad", True)
-    page = staff.get("/translations/morally-obscene/ar").get_data(as_text=True)
-    assert "machine translation, reviewed by Reem Haddad" in page
+        assert (stored.status, stored.reviewer, stored.edited) == ("reviewed", "reem@example.org", True)
+    page = reem.get("/translations/morally-obscene/ar").get_data(as_text=True)
+    assert "machine translation, reviewed by reem@example.org" in page
 
 
 @pytest.mark.db

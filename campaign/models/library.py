@@ -65,6 +65,11 @@ class Quote(db.Model):
     curated: Mapped[bool] = mapped_column(Boolean, default=False)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # "reviewed" prints; "draft" (made on the web, not yet approved by a second editor) prints nowhere.
+    status: Mapped[str] = mapped_column(String(16), default="reviewed", server_default="reviewed")
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -96,6 +101,10 @@ class Question(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="reviewed")  # draft | reviewed
     curated: Mapped[bool] = mapped_column(Boolean, default=False)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who wrote the draft (they cannot approve it) and who approved it; empty for the library files.
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     theme: Mapped[Theme] = relationship()
@@ -113,6 +122,9 @@ class QuoteTranslation(db.Model):
     translator: Mapped[str] = mapped_column(String(200))  # a name, or "machine draft"
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | reviewed
     reviewer: Mapped[str] = mapped_column(String(200), default="")
+    # The accounts behind the names when the work was done on the web (a file's names stand alone).
+    translator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     translated_on: Mapped[datetime | None] = mapped_column(Date, nullable=True)
     original_sha256: Mapped[str] = mapped_column(String(64))  # the original text this translates
     curated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -12,19 +12,28 @@ NAV = [
     ("groups.index", _l("Study groups")),
     ("translations.index", _l("Translations")),
 ]
+# Entries only the roles named may use, shown only to them.
+ROLE_NAV = [
+    ("pamphlets.index", _l("Pamphlets"), ("organizer",)),
+    ("review.index", _l("Awaiting review"), ("editor", "translator")),
+]
 
 
 def register(app):
     """Attach every blueprint to the app."""
     from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
-    from . import leaflets
+    from . import leaflets, pamphlets, review
     from .forms import csrf_field_value
     app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
-                   users):
+                   users, pamphlets, review):
         app.register_blueprint(module.bp)
 
     @app.context_processor
     def navigation():
-        return {"nav": [(e, label) for e, label in NAV if e in current_app.view_functions]}
+        from ..authz import allowed
+
+        entries = [(e, label) for e, label in NAV if e in current_app.view_functions]
+        entries += [(e, label) for e, label, roles in ROLE_NAV if e in current_app.view_functions and allowed(*roles)]
+        return {"nav": entries}

@@ -154,7 +154,8 @@ class CardsForm(FlaskForm):
         """Themes, quotations, formats and palettes from the library and the card module."""
         self.theme.choices = [("", _("— none —"))] + [(t.id, t.name) for t in quotes.themes()]
         self.quotes.choices = [(q.id, f"{q.speaker}: {q.text[:90]}{'…' if len(q.text) > 90 else ''}")
-                               for q in db.session.scalars(db.select(Quote).order_by(Quote.position, Quote.id))]
+                               for q in db.session.scalars(db.select(Quote).where(quotes.PRINTABLE)
+                                                          .order_by(Quote.position, Quote.id))]
         self.formats.choices = [(f.name, f"{_(f.label)} ({f.width}×{f.height}, {_(f.use)})")
                                 for f in cards.FORMATS.values()]
         self.palette.choices = [(p.name, _(p.label)) for p in cards.PALETTES.values()]

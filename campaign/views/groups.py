@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
@@ -15,7 +14,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, messages, pamphlets, privacy, ratelimit, roster as rosters
+from .. import authz, groups, messages, pamphlet_store, privacy, ratelimit, roster as rosters
 from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
@@ -122,25 +121,19 @@ class MoveForm(ActionForm):
 # -- helpers -----------------------------------------------------------------------------------
 
 def pamphlet_choices() -> list[tuple[str, str]]:
-    """Pamphlets in ``PAMPHLETS_DIR`` a group can point at (slug, title)."""
+    """Pamphlets a group can point at (slug, title): those saved on the web and the shipped examples."""
     found = []
-    for path in sorted(Path(current_app.config["PAMPHLETS_DIR"]).glob("*.yaml")):
-        slug = groups.valid_slug(path.stem)
-        if not slug:
-            continue
-        try:
-            data, _node = pamphlets.read(path)
-        except pamphlets.PamphletError:  # a broken file is reported by the build, not offered here
-            continue
-        title = data.get("title")
-        found.append((slug, str(title or slug)))
+    for item in pamphlet_store.listing():
+        slug = groups.valid_slug(item["name"])
+        if slug:
+            found.append((slug, item["title"]))
     return found
 
 
 def valid_source(value: str | None) -> str | None:
     """``?src=`` counts only when it names a pamphlet of this site (so it can carry nothing else)."""
     slug = groups.valid_slug(value)
-    if slug and (Path(current_app.config["PAMPHLETS_DIR"]) / f"{slug}.yaml").is_file():
+    if slug and pamphlet_store.origin(slug) is not None:
         return slug
     return None
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from .. import authz, security
+from .. import authz, quotes, security
 from ..db import db
 from ..urls import safe_next
 from ..models import Quote, Source
@@ -15,9 +15,9 @@ bp = Blueprint("home", __name__)
 @authz.public
 def index():
     """What Handbill is for, with the library at a glance."""
-    featured = db.session.scalars(select(Quote).order_by(Quote.position).limit(3)).all()
+    featured = db.session.scalars(select(Quote).where(quotes.PRINTABLE).order_by(Quote.position).limit(3)).all()
     return render_template("home.html", featured=featured,
-                           quote_count=db.session.scalar(select(func.count(Quote.id))),
+                           quote_count=db.session.scalar(select(func.count(Quote.id)).where(quotes.PRINTABLE)),
                            sources=db.session.scalars(select(Source).order_by(Source.slug)).all())
 
 

@@ -15,7 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, leaflets, pamphlets, quotes, render, verbatim
+from flask_login import current_user
+
+from .. import authz, leaflets, pamphlet_store, pamphlets, quotes, render, verbatim
+from ..db import db
 
 bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
 
@@ -58,7 +61,7 @@ class LeafletForm(FlaskForm):
                                       SelectChoice("original", _l("In the original only"))],
                              default="translated")
     drafts = BooleanField(_l("Allow draft translations (printed with the mark “draft translation”)"))
-    name = StringField(_l("Pamphlet name (to save it as a file)"), validators=[Optional(), Length(max=80)])
+    name = StringField(_l("Pamphlet name (to save it)"), validators=[Optional(), Length(max=80)])
     overwrite = BooleanField(_l("Replace a saved pamphlet with this name"))
 
     def fill_choices(self):
@@ -244,11 +247,7 @@ def _new_get():
     name = request.args.get("pamphlet")
     if name:
         try:
-            path = pamphlets.find(current_app.config["PAMPHLETS_DIR"], name)
-        except pamphlets.PamphletNotFound:
-            abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
-        try:
-            loaded = pamphlets.load(path, display=path.name)
+            loaded = pamphlet_store.get(name) or abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
         except pamphlets.PamphletError as exc:
             abort(422, str(exc))
         else:
@@ -267,19 +266,19 @@ def _new_get():
 
 
 def _save(form: LeafletForm, spec):
-    """Write the leaflet to ``pamphlets/<name>.yaml`` (refusing to replace one unless asked)."""
+    """Keep the leaflet in the database as a saved pamphlet (refusing to replace one unless asked)."""
     name = (form.name.data or "").strip()
     if not name:
         _add_error(form, "name", _("Give the pamphlet a name, e.g. aleppo-flyer."))
         return _page(form, status=422)
     try:
-        pamphlets.save(current_app.config["PAMPHLETS_DIR"], name, spec.as_data(), overwrite=bool(form.overwrite.data),
-                       comment="Made in the leaflet builder. Build it with `flask --app app pamphlets build "
-                               f"{name}`.")
+        pamphlet_store.save(name, spec.as_data(), user=current_user, overwrite=bool(form.overwrite.data))
+        db.session.commit()
     except pamphlets.PamphletError as exc:
+        db.session.rollback()
         _add_error(form, exc.field, exc.message)
         return _page(form, status=422)
-    flash(_("Saved as pamphlets/%(name)s.yaml.", name=name))
+    flash(_("Saved as the pamphlet %(name)s.", name=name))
     return redirect(url_for("leaflets.new", pamphlet=name))
 
 

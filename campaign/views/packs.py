@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 from pathlib import Path
 
-import yaml
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, glossary, impose, packs, pamphlets, render
+from flask_login import current_user
+
+from .. import audit, authz, glossary, impose, pamphlet_store, packs, render
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -187,18 +187,16 @@ def _pamphlets_dir() -> Path:
 
 
 def _load_pamphlet(name: str) -> packs.PackSpec:
-    """Read ``pamphlets/<name>.yaml`` as a reading pack; 404 if there is none, 422 if invalid."""
+    """A saved or shipped pamphlet as a reading pack: looked up by name (404 if none), 422 if invalid."""
     try:
-        path = pamphlets.find(_pamphlets_dir(), name)
-    except pamphlets.PamphletNotFound:
-        abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
-    try:
-        loaded = pamphlets.load(path, display=path.name)
+        loaded = pamphlet_store.get(name)
+        if loaded is None:
+            abort(404, _("There is no pamphlet named %(name)s.", name=name[:80]))
         if loaded.kind != "reading-pack":
-            raise PamphletError("kind", "this pamphlet is not a reading pack", path.name)
-        return packs.validate({**loaded.data, "name": loaded.name})
+            raise PamphletError("kind", "this pamphlet is not a reading pack", str(loaded.path))
+        return packs.validate({**loaded.data, "name": name})
     except PamphletError as exc:
-        abort(422, str(exc) if exc.file else f"{path.name}: {exc}")
+        abort(422, str(exc))
 
 
 def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
@@ -224,28 +222,14 @@ def _download_name(spec: packs.PackSpec, imposition: str) -> str:
 
 
 def _save(form: PackForm, spec: packs.PackSpec) -> bool:
-    """Write ``pamphlets/<name>.yaml`` atomically; never overwrite unless asked."""
-    folder = _pamphlets_dir()
-    path = folder / f"{form.name.data}.yaml"
-    if path.exists() and not form.replace.data:
-        form.name.errors = list(form.name.errors) + [
-            _("A pamphlet named %(name)s exists; tick “replace” to overwrite it.", name=form.name.data)]
+    """Keep the pack in the database as a saved pamphlet; never overwrite unless asked."""
+    try:
+        pamphlet_store.save(form.name.data, spec.as_data(), user=current_user, overwrite=bool(form.replace.data))
+        db.session.commit()
+    except PamphletError as exc:
+        db.session.rollback()
+        form.name.errors = list(form.name.errors) + [exc.message]
         return False
-    if path.exists():
-        try:
-            existing = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, ValueError, RecursionError):  # not YAML, not UTF-8, or nested too deep
-            existing = None
-        if not isinstance(existing, dict) or existing.get("kind") != "reading-pack":
-            # (an unreadable file counts as another kind: it is never replaced from here)
-            form.name.errors = list(form.name.errors) + [_("That name belongs to a pamphlet of another kind.")]
-            return False
-    folder.mkdir(parents=True, exist_ok=True)
-    header = "# Reading pack saved from the builder; build it with `flask --app app pamphlets build`.\n"
-    text = header + yaml.safe_dump(spec.as_data(), sort_keys=False, allow_unicode=True, width=100)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
     return True
 
 
@@ -297,7 +281,7 @@ def new():
                                            page_count=0), 422
                 _build(spec)  # a pack that cannot be rendered is not saved
                 if _save(form, spec):
-                    flash(_("Saved as pamphlets/%(name)s.yaml.", name=form.name.data))
+                    flash(_("Saved as the pamphlet %(name)s.", name=form.name.data))
                     return redirect(url_for("packs.new", **{"from": form.name.data}))
                 return render_template("packs/new.html", form=form, library=library, previews=[],
                                        page_count=0), 409
@@ -356,6 +340,12 @@ class ReviewForm(FlaskForm):
     """Mark a question reviewed (a button with its CSRF token)."""
 
 
+class SendBackForm(FlaskForm):
+    """Send a draft question back to its author, saying what needs changing."""
+
+    note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=1000)])
+
+
 def _theme_choices() -> list[SelectChoice]:
     return options((t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position)))
 
@@ -364,7 +354,8 @@ def _theme_choices() -> list[SelectChoice]:
 @authz.public
 def questions():
     """Every theme's discussion questions with their review status."""
-    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm())
+    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm(),
+                           send_back=SendBackForm(formdata=None))
 
 
 @bp.route("/questions/new", methods=["GET", "POST"])
@@ -378,10 +369,13 @@ def question_new():
     if form.validate_on_submit():
         last = db.session.scalar(select(func.max(Question.position)).where(Question.theme_id == form.theme.data))
         question = Question(theme_id=form.theme.data, position=(last if last is not None else -1) + 1,
-                            text=" ".join(form.text.data.split()), status="draft", curated=False, edited=True)
+                            text=" ".join(form.text.data.split()), status="draft", curated=False, edited=True,
+                            drafted_by_id=current_user.id, review_note="")
         db.session.add(question)
+        db.session.flush()
+        audit.record(f"question:{question.id}", "create", None, audit.question_state(question))
         db.session.commit()
-        flash(_("Question added as a draft: mark it reviewed when someone has checked it."))
+        flash(_("Question added as a draft: another editor reviews it before packs print it."))
         return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
     status = 422 if form.is_submitted() else 200
     return render_template("packs/question_form.html", form=form, question=None), status
@@ -399,26 +393,54 @@ def question_edit(question_id):
     if form.validate_on_submit():
         text = " ".join(form.text.data.split())
         if text != question.text or form.theme.data != question.theme_id:
+            before = audit.question_state(question)
             question.text, question.theme_id = text, form.theme.data
             question.edited = True
-            question.status = "draft"
+            question.status, question.drafted_by_id, question.reviewed_by_id = "draft", current_user.id, None
+            question.review_note = ""
+            audit.record(f"question:{question.id}", "edit", before, audit.question_state(question))
             db.session.commit()
-            flash(_("Saved as a draft: mark it reviewed when someone has checked it."))
+            flash(_("Saved as a draft: another editor reviews it before packs print it."))
         return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
     status = 422 if form.is_submitted() else 200
-    return render_template("packs/question_form.html", form=form, question=question), status
+    return render_template("packs/question_form.html", form=form, question=question,
+                           history=audit.history(f"question:{question.id}")), status
 
 
 @bp.post("/questions/<int:question_id>/review")
-@authz.requires("editor")
+@authz.requires("editor", note="not the question's author")
 def question_review(question_id):
-    """Mark a question reviewed: from now on packs print it."""
+    """Mark a question reviewed: from now on packs print it. Its author cannot."""
     question = db.session.get(Question, question_id) or abort(404)
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, _("This form arrived without a valid security token, so nothing was changed. "
                      "Reload the page and try again."))
-    question.status = "reviewed"
+    if question.status == "reviewed":
+        abort(409, _("This question is already reviewed."))
+    if question.drafted_by_id == current_user.id:
+        abort(403, _("You wrote this question: another editor has to review it."))
+    before = audit.question_state(question)
+    question.status, question.reviewed_by_id, question.review_note = "reviewed", current_user.id, ""
+    audit.record(f"question:{question.id}", "approve", before, audit.question_state(question))
     db.session.commit()
     flash(_("Question marked reviewed."))
     return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+
+
+@bp.post("/questions/<int:question_id>/send-back")
+@authz.requires("editor")
+def question_send_back(question_id):
+    """Send a draft question back to its author with a note; packs still leave it out."""
+    question = db.session.get(Question, question_id) or abort(404)
+    if question.status == "reviewed":
+        abort(409, _("This question is already reviewed."))
+    form = SendBackForm()
+    if not form.validate_on_submit():
+        abort(422, "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    question.review_note = " ".join(form.note.data.split())
+    audit.record(f"question:{question.id}", "send back", None, {"note": question.review_note})
+    db.session.commit()
+    flash(_("Sent back to its author with your note."))
+    return redirect(url_for("packs.questions", _anchor=f"theme-{question.theme_id}"))
+

@@ -93,7 +93,7 @@ def reader(slug):
     """The whole interview, readable, with anchored paragraphs and curated quotations highlighted."""
     source = db.session.scalar(select(Source).where(Source.slug == slug)) or abort(404)
     parsed = quotes.parsed(source)
-    stored = db.session.scalars(select(Quote).where(Quote.source_id == source.id)).all()
+    stored = db.session.scalars(select(Quote).where(Quote.source_id == source.id, quotes.PRINTABLE)).all()
     for q in stored:
         quotes.verify(q)
     marks = {p.anchor: quotes.highlight(p, stored) for p in parsed.paragraphs}

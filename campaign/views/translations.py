@@ -5,13 +5,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from .. import authz, quotes, translations
+from flask_login import current_user
+
+from .. import audit, authz, quotes, translations
 from ..db import db
 from ..i18n import direction
 from ..models import Quote
+from ..review import account_name
 
 bp = Blueprint("translations", __name__, url_prefix="/translations")
 
@@ -19,25 +22,16 @@ STATUS_LABELS = {"missing": _l("missing"), "stale": _l("stale"), "draft": _l("dr
 
 
 class TranslationForm(FlaskForm):
-    """A translation of one quotation; it stays a draft unless a named reviewer marks it reviewed."""
+    """A translation of one quotation; saved words stay a draft until another translator reviews them."""
 
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=translations.MAX_TEXT_CHARS)])
     translator = StringField(_l("Translated by (a name, or “machine draft”)"),
                              validators=[DataRequired(), Length(max=translations.MAX_NAME_CHARS)])
     translated_on = DateField(_l("Translated on"), validators=[Optional()])
-    reviewed = BooleanField(_l("Mark reviewed: a native speaker checked it against the original"))
-    reviewer = StringField(_l("Reviewed by"), validators=[Length(max=translations.MAX_NAME_CHARS)])
-
-    def validate_reviewer(self, field):
-        """A reviewed translation names its reviewer."""
-        if self.reviewed.data and not (field.data or "").strip():
-            raise ValidationError(_("Name the reviewer to mark the translation reviewed."))
 
 
 class ReviewForm(FlaskForm):
-    """Mark the stored translation reviewed, without changing its words."""
-
-    reviewer = StringField(_l("Reviewed by"), validators=[DataRequired(), Length(max=translations.MAX_NAME_CHARS)])
+    """Mark the stored translation reviewed by the signed-in account, without changing its words."""
 
 
 def _quote_and_lang(quote_id: str, lang: str) -> Quote:
@@ -45,7 +39,7 @@ def _quote_and_lang(quote_id: str, lang: str) -> Quote:
     if lang not in translations.LANGS:
         abort(404, _("Translations are kept in: %(langs)s.", langs=", ".join(translations.LANGS)))
     authz.require(f"translator:{lang}")
-    return quotes.get_verified(quote_id) or abort(404)
+    return quotes.get_verified(quote_id, drafts=True) or abort(404)
 
 
 @bp.get("/")
@@ -66,36 +60,39 @@ def index():
 def _page(quote: Quote, lang: str, form: TranslationForm, review_form: ReviewForm, status: int = 200):
     """Render the side-by-side page."""
     stored = translations.get(quote.id, lang)
+    own = stored is not None and stored.translator_id is not None and stored.translator_id == current_user.id
     return render_template(
         "translations/edit.html", quote=quote, lang_code=lang, lang_name=translations.LANGS[lang],
         text_dir=direction(lang), stored=stored, stale=stored is not None and translations.is_stale(stored, quote),
         credit=translations.credit(stored) if stored else "", form=form, review_form=review_form,
-        labels=STATUS_LABELS), status
+        labels=STATUS_LABELS, own=own, history=audit.history(f"translation:{quote.id}/{lang}")), status
 
 
 @bp.route("/<quote_id>/<lang>", methods=["GET", "POST"])
 @authz.requires("translator", note="of that language")
 def edit(quote_id, lang):
-    """Original and translation side by side; saving stores a draft unless marked reviewed."""
+    """Original and translation side by side; saving changed words stores a draft."""
     quote = _quote_and_lang(quote_id, lang)
     stored = translations.get(quote.id, lang)
     form = TranslationForm()
     review_form = ReviewForm(prefix="review")
-    if not form.is_submitted() and stored is not None:
-        form.text.data, form.translator.data = stored.text, stored.translator
-        form.translated_on.data = stored.translated_on
+    if not form.is_submitted():
+        if stored is not None:
+            form.text.data, form.translator.data = stored.text, stored.translator
+            form.translated_on.data = stored.translated_on
+        else:
+            form.translator.data = account_name(current_user.id)
     if form.validate_on_submit():
         try:
-            translations.save(quote, lang, form.text.data, form.translator.data, reviewed=form.reviewed.data,
-                              reviewer=form.reviewer.data or "", translated_on=form.translated_on.data)
+            translations.save(quote, lang, form.text.data, form.translator.data, user=current_user,
+                              translated_on=form.translated_on.data)
             db.session.commit()
         except translations.TranslationError as exc:
             db.session.rollback()
             target = getattr(form, exc.field, None) or form.text
             target.errors = list(target.errors) + [exc.message]
         else:
-            flash(_("Translation saved and marked reviewed.") if form.reviewed.data
-                  else _("Translation saved as a draft: it is used in outputs once reviewed."))
+            flash(_("Translation saved as a draft: it is used in outputs once another translator reviews it."))
             return redirect(url_for("translations.edit", quote_id=quote.id, lang=lang))
     return _page(quote, lang, form, review_form, 422 if form.is_submitted() else 200)
 
@@ -103,24 +100,24 @@ def edit(quote_id, lang):
 @bp.post("/<quote_id>/<lang>/review")
 @authz.requires("translator", note="of that language, not the translator")
 def review(quote_id, lang):
-    """Mark the stored translation reviewed by a named person."""
+    """Mark the stored translation reviewed by the signed-in account; its own translator cannot."""
     quote = _quote_and_lang(quote_id, lang)
     stored = translations.get(quote.id, lang) or abort(404, _("There is no translation to review yet."))
     review_form = ReviewForm(prefix="review")
-    if review_form.validate_on_submit():
-        try:
-            translations.review(stored, review_form.reviewer.data)
-            db.session.commit()
-        except translations.TranslationError as exc:
-            db.session.rollback()
-            target = review_form.reviewer if exc.field == "reviewer" else None
-            if target is None:
-                review_form.form_errors.append(exc.message)
-            else:
-                target.errors = list(target.errors) + [exc.message]
-        else:
-            flash(_("Translation marked reviewed."))
-            return redirect(url_for("translations.edit", quote_id=quote.id, lang=lang))
+    if not review_form.validate_on_submit():
+        abort(400, _("This form arrived without a valid security token, so nothing was changed. "
+                     "Reload the page and try again."))
+    if stored.translator_id is not None and stored.translator_id == current_user.id:
+        abort(403, _("You translated this: another translator of the language has to review it."))
+    try:
+        translations.review(stored, current_user)
+        db.session.commit()
+    except translations.TranslationError as exc:
+        db.session.rollback()
+        review_form.form_errors.append(exc.message)
+    else:
+        flash(_("Translation marked reviewed."))
+        return redirect(url_for("translations.edit", quote_id=quote.id, lang=lang))
     form = TranslationForm(formdata=None, text=stored.text, translator=stored.translator,
                            translated_on=stored.translated_on)
     return _page(quote, lang, form, review_form, 422)
