@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 try:
     import fcntl
@@ -32,6 +31,7 @@ from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import privacy
+from .ics import calendar_ics  # noqa: F401 - the calendar file, for the views
 from .models.accounts import User, utcnow
 from .db import db, is_sqlite
 
@@ -840,34 +840,6 @@ def log_export(group: Group, organizer: User, rows: int) -> None:
 def exports(group: Group) -> list[RosterExport]:
     return db.session.scalars(select(RosterExport).where(RosterExport.group_id == group.id)
                               .order_by(RosterExport.id.desc())).all()
-
-
-# -- calendar --------------------------------------------------------------------------------
-
-def calendar_ics(group: Group, host: str, url: str) -> bytes:
-    """The group's meetings as an iCalendar file, in the group's time zone."""
-    cal = Calendar()
-    cal.add("prodid", "-//Handbill//Study groups//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    tz = group.zone
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
-    for meeting in group.meetings:
-        start, end = meeting.local(tz)
-        event = Event()
-        event.add("uid", f"{group.key}-{meeting.id}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", start)
-        event.add("dtend", end)
-        event.add("summary", group.title)
-        event.add("location", group.city if not group.online else "Online")
-        if group.description:
-            event.add("description", group.description)
-        event.add("url", url)
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
 
 
 def valid_slug(value: str | None) -> str | None:
