@@ -92,10 +92,15 @@ def duplicate_ids(html: str) -> list[str]:
     return sorted(k for k, n in seen.items() if n > 1)
 
 
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on the page at ``path``, for this client's session."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
 def staff_login(client) -> None:
     """Log ``client`` in through the login form, CSRF token included (these apps check it, as in production)."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/login")
     response = client.post("/login", data={"email": STAFF_EMAIL, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
@@ -113,4 +118,26 @@ def save_pages(app, folder: Path) -> list[Path]:
             assert f'lang="{lang}"' in response.get_data(as_text=True)[:500], (name, lang)
             saved.append(folder / f"{name}.{lang}.html")
             saved[-1].write_bytes(response.data)
+        for name, response in _answers_to_forms(app, anonymous, names, lang):
+            saved.append(folder / f"{name}.{lang}.html")
+            saved[-1].write_bytes(response.data)
     return saved
+
+
+def _answers_to_forms(app, client, names: dict[str, str], lang: str):
+    """The pages a visitor sees after sending a form: errors named, thanks, deletion confirmed."""
+    header = {"Accept-Language": lang}
+    group = f"/groups/{names['group']}"
+    token = csrf_token(client, group)
+    refused = client.post(group, data={"csrf_token": token, "name": "", "email": "not-an-address"}, headers=header)
+    assert refused.status_code == 422
+    yield "signup-refused", refused
+    honeypot = client.post(group, data={**_reader(5), "consent": "y", "website": "x", "csrf_token": token},
+                           headers=header)
+    assert honeypot.status_code == 200
+    yield "signup-received", honeypot
+    with app.app_context():
+        leaving = groups.join(groups.by_key(names["group"]).id, groups.SignupInput(**_reader(6))).token
+    deleted = client.post(f"/groups/manage/{leaving}/delete", data={"csrf_token": token}, headers=header)
+    assert deleted.status_code == 200
+    yield "signup-deleted", deleted

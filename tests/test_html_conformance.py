@@ -52,4 +52,4 @@ def test_every_page_is_valid_html(app, tmp_path):
               for m in messages if m["type"] in ("error", "non-document-error")]
     assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:40])
     assert result.returncode == 0, result.stderr[-2000:]
-    assert len(saved_pages) >= 3 * 40 and checked <= {p.name for p in saved_pages}
+    assert len(saved_pages) >= 3 * 45 and checked <= {p.name for p in saved_pages}
