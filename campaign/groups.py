@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -543,32 +542,6 @@ def seats_left(group: Group) -> int:
     return max(group.capacity - confirmed_count(group.id), 0)
 
 
-# -- calendar --------------------------------------------------------------------------------
-
-def calendar_ics(group: Group, host: str, url: str) -> bytes:
-    """The group's meetings as an iCalendar file, in the group's time zone."""
-    cal = Calendar()
-    cal.add("prodid", "-//Handbill//Study groups//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    tz = group.zone
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
-    for meeting in group.meetings:
-        start, end = meeting.local(tz)
-        event = Event()
-        event.add("uid", f"{group.key}-{meeting.id}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", start)
-        event.add("dtend", end)
-        event.add("summary", group.title)
-        event.add("location", group.city if not group.online else "Online")
-        if group.description:
-            event.add("description", group.description)
-        event.add("url", url)
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
 
 
 def valid_slug(value: str | None) -> str | None:

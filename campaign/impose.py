@@ -8,13 +8,19 @@
   bottom pile, fold and staple.
 
 Every output page is upright; the duplex setting above makes the backs line up.
+
+The imposed file keeps what makes the original accessible and findable: its language, document
+information and XMP metadata, its bookmarks (pointing at the sheet and spot where each page now
+lies) and its tag structure, whose marked content now lives in the pages' Form XObjects.
 """
 from __future__ import annotations
 
 from io import BytesIO
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+from pypdf.generic import (ArrayObject, BooleanObject, DecodedStreamObject, DictionaryObject, Fit, FloatObject,
+                           NameObject, NumberObject, TextStringObject)
+from pypdf.xmp import XmpInformation
 
 Slot = int | None  # a 0-based page index of the original, or None for a blank
 
@@ -107,6 +113,7 @@ class _Sheets:
         self.reader = reader
         self.writer = PdfWriter()
         self.forms: dict[int, object] = {}
+        self.placed: dict[int, tuple[object, float, float]] = {}  # page index → (sheet side, x shift, y shift)
 
     def _form(self, index: int):
         if index not in self.forms:
@@ -140,15 +147,17 @@ class _Sheets:
             box = self.reader.pages[slot].mediabox
             name = f"/P{slot}"
             names[NameObject(name)] = self._form(slot)
-            ops.append(f"q 1 0 0 1 {x - float(box.left):.3f} {y - float(box.bottom):.3f} cm {name} Do Q")
+            dx, dy = x - float(box.left), y - float(box.bottom)
+            self.placed[slot] = (sheet, dx, dy)
+            ops.append(f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q")
         sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
         content = DecodedStreamObject()
         content.set_data("\n".join(ops).encode("ascii"))
         sheet[NameObject("/Contents")] = self.writer._add_object(content)
 
     def pdf(self, what: str) -> bytes:
-        """The imposed file (no links or bookmarks: they would point at pages that no longer exist)."""
-        self.writer.add_metadata({"/Title": _title(self.reader, what)})
+        """The imposed file, with the original's language, metadata, bookmarks and tags (links are dropped)."""
+        _carry_over(self, _title(self.reader, what))
         out = BytesIO()
         self.writer.write(out)
         return out.getvalue()
@@ -175,6 +184,125 @@ def zine(pdf: bytes) -> bytes:
         sheets.side(sheet_w, sheet_h, [(top_left, x0, y0 + height), (top_right, x0 + width, y0 + height),
                                        (bottom_left, x0, y0), (bottom_right, x0 + width, y0)])
     return sheets.pdf("pocket zine")
+
+
+# -- what the imposed file keeps of the original --------------------------------------------------
+
+INFO_KEYS = ("/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate")
+
+
+def _carry_over(sheets: _Sheets, title: str) -> None:
+    """Post-process the imposed writer: language, document information, XMP, bookmarks and structure."""
+    reader, writer = sheets.reader, sheets.writer
+    source_root = reader.trailer["/Root"]
+    info = {key: str(value) for key, value in (reader.metadata or {}).items() if key in INFO_KEYS}
+    writer.add_metadata({**info, "/Title": title})
+    root = writer.root_object
+    lang = str(source_root.get("/Lang") or "")
+    if lang:
+        root[NameObject("/Lang")] = TextStringObject(lang)
+    root[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    writer.xmp_metadata = _xmp(reader, title, lang)
+    _bookmarks(sheets, reader.outline, None)
+    if "/StructTreeRoot" in source_root:
+        _structure(sheets, source_root["/StructTreeRoot"])
+        root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+
+
+def _xmp(reader: PdfReader, title: str, lang: str) -> XmpInformation:
+    """XMP metadata saying what the document information says (title, authors, subject, language)."""
+    meta = reader.metadata or {}
+    xmp = XmpInformation.create()
+    xmp.dc_title = {"x-default": title}
+    xmp.dc_format = "application/pdf"
+    if meta.get("/Author"):
+        xmp.dc_creator = [str(meta["/Author"])]
+    if meta.get("/Subject"):
+        xmp.dc_description = {"x-default": str(meta["/Subject"])}
+    if lang:
+        xmp.dc_language = [lang]
+    if meta.get("/Keywords"):
+        xmp.pdf_keywords = str(meta["/Keywords"])
+    if meta.get("/Producer"):
+        xmp.pdf_producer = str(meta["/Producer"])
+    return xmp
+
+
+def _bookmarks(sheets: _Sheets, items: list, parent) -> None:
+    """The original's outline, each entry pointing at the spot on the sheet where its page now lies."""
+    previous = None
+    for item in items:
+        if isinstance(item, list):  # the children of the entry before
+            if previous is not None:
+                _bookmarks(sheets, item, previous)
+            continue
+        index = sheets.reader.get_destination_page_number(item)
+        if index is None or index not in sheets.placed:
+            continue
+        sheet, dx, dy = sheets.placed[index]
+        left = float(item.left) + dx if item.get("/Left") is not None else None
+        top = float(item.top) + dy if item.get("/Top") is not None else None
+        previous = sheets.writer.add_outline_item(
+            title=str(item.title), page_number=sheet, parent=parent, fit=Fit.xyz(left, top))
+    if items and parent is None:
+        sheets.writer.page_mode = "/UseOutlines"
+
+
+def _structure(sheets: _Sheets, source_tree) -> None:
+    """Copy the tag structure: its marked content is now drawn by each page's Form XObject.
+
+    Elements keep their roles, attributes and order; a reference to an original page becomes the
+    sheet side it lies on plus the Form XObject holding its content (``/Stm``), and each Form
+    XObject takes over its page's key in the parent tree. Link annotations are not imposed, so the
+    elements that pointed at them keep only their text.
+    """
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(sheets.reader.pages)}
+    # /Pg and /Obj would drag the original pages and annotations along: they are set anew below
+    tree = source_tree.get_object().clone(sheets.writer, ignore_fields=("/Pg", "/Obj", "/Stm"))
+    sheets.writer.root_object[NameObject("/StructTreeRoot")] = tree.indirect_reference
+    for index, page in enumerate(sheets.reader.pages):
+        if "/StructParents" in page and index in sheets.forms:
+            sheets.forms[index].get_object()[NameObject("/StructParents")] = NumberObject(page["/StructParents"])
+
+    def page_of(element) -> int | None:
+        ref = element.raw_get("/Pg") if "/Pg" in element else None
+        return pages.get(ref.idnum) if ref is not None else None
+
+    def content(kid, index: int | None):
+        """A marked-content reference into the Form XObject of page ``index`` (None when it cannot be kept)."""
+        mcid = kid if isinstance(kid, int) else kid.get("/MCID")
+        if index is None or index not in sheets.placed or mcid is None:
+            return None
+        return DictionaryObject({NameObject("/Type"): NameObject("/MCR"), NameObject("/MCID"): NumberObject(mcid),
+                                 NameObject("/Pg"): sheets.placed[index][0].indirect_reference,
+                                 NameObject("/Stm"): sheets.forms[index]})
+
+    def rebuild(old, new) -> None:
+        index = page_of(old)
+        if index is not None and index in sheets.placed:
+            new[NameObject("/Pg")] = sheets.placed[index][0].indirect_reference
+        if "/K" not in old:
+            return
+        old_kids, new_kids = old["/K"], new["/K"]
+        if not isinstance(old_kids, list):
+            old_kids, new_kids = [old_kids], [new_kids]
+        kept = ArrayObject()
+        for old_kid, new_kid in zip(old_kids, new_kids):
+            kid = old_kid.get_object()
+            if isinstance(kid, DictionaryObject) and kid.get("/Type") == "/OBJR":
+                continue  # an annotation the imposed file does not have
+            if isinstance(kid, DictionaryObject) and kid.get("/Type") != "/MCR":
+                rebuild(kid, new_kid.get_object())
+                kept.append(new_kid)
+                continue
+            own = page_of(kid) if isinstance(kid, DictionaryObject) and "/Pg" in kid else index
+            reference = content(kid, own)
+            if reference is not None:
+                kept.append(reference)
+        new[NameObject("/K")] = kept
+
+    rebuild(source_tree.get_object(), tree)
 
 
 def _title(reader: PdfReader, what: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from . import groups, messages, privacy
 from .db import begin_write, db
+from .ics import calendar_ics
 
 log = logging.getLogger(__name__)
 AHEAD = timedelta(hours=24)
@@ -51,7 +52,7 @@ def _queue_for_meeting(meeting_id: int) -> int:
         return 0
     base = current_app.config["BASE_URL"].rstrip("/")
     group_url = f"{base}/groups/{group.key}"
-    ics = groups.calendar_ics(group, urlsplit(base).hostname or "handbill.local", group_url)
+    ics = calendar_ics(group, urlsplit(base).hostname or "handbill.local", group_url)
     attachment = messages.Attachment(f"group-{group.key}.ics", "text/calendar", ics)
     about = groups.summary(group)
     start, end = meeting.local(group.zone)

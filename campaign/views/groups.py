@@ -14,7 +14,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, messages, pamphlet_store, privacy, ratelimit, roster as rosters
+from .. import authz, groups, ics, messages, pamphlet_store, privacy, ratelimit, roster as rosters
 from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
@@ -282,7 +282,7 @@ def _group_page(group, form, retry=False):
 
 def _ics(group, url: str) -> Response:
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "handbill.local"
-    body = groups.calendar_ics(group, host, url)
+    body = ics.calendar_ics(group, host, url)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="group-{group.key}.ics"'})
 

@@ -1,0 +1,142 @@
+"""Every page a person can open, public and logged-in, for the outside validators (Nu HTML Checker, axe-core)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from campaign import groups
+from campaign.db import db
+from campaign.models import Source
+from conftest import EVERY_ROLE, PASSWORD, add_user
+from groups_support import add_group
+
+LANGUAGES = ("en", "ru", "ar")
+STAFF_EMAIL = "staff@example.org"
+
+# (name, path) read by anyone: checked as an anonymous visitor and again logged in (the header changes)
+PUBLIC = [
+    ("home", "/"),
+    ("quotes", "/quotes/"),
+    ("quotes-search", "/quotes/?q=prison"),
+    ("quote", "/quotes/open-air-prison"),
+    ("sources", "/sources/"),
+    ("reader", "/sources/{source}"),
+    ("groups", "/groups/"),
+    ("group", "/groups/{group}"),
+    ("manage", "/groups/manage/{token}"),
+    ("manage-welcome", "/groups/manage/{token}?welcome=1"),
+    ("login", "/login"),
+    ("not-found", "/quotes/no-such-quote"),
+    ("method-not-allowed", "/logout"),
+]
+# (name, path) behind a role: checked logged in as an account holding every role
+STAFF = [
+    ("quote-new", "/quotes/new"),
+    ("quote-edit", "/quotes/open-air-prison/edit"),
+    ("sources-import", "/sources/import"),
+    ("leaflet-builder", "/leaflets/new"),
+    ("leaflet-builder-quote", "/leaflets/new?quote=open-air-prison"),
+    ("pack-builder", "/packs/new"),
+    ("cards", "/cards"),
+    ("cards-batch", "/cards?quotes=open-air-prison&formats=square"),
+    ("questions", "/packs/questions"),
+    ("question-new", "/packs/questions/new"),
+    ("translations", "/translations/"),
+    ("translation-ar", "/translations/open-air-prison/ar"),
+    ("translation-ru", "/translations/open-air-prison/ru"),
+    ("groups-mine", "/groups/mine"),
+    ("group-new", "/groups/new"),
+    ("group-edit", "/groups/{group}/edit"),
+    ("roster", "/groups/{group}/roster"),
+]
+
+
+def prepare(app) -> dict[str, str]:
+    """An account with every role, a group with a confirmed and a waitlisted reader; the names the paths use."""
+    owner = add_user(app, STAFF_EMAIL, *EVERY_ROLE)
+    group = add_group(app, owner, capacity=1, title="Reading Burning Country")
+    with app.app_context():
+        token = groups.join(group, groups.SignupInput(**_reader(0))).token
+        groups.join(group, groups.SignupInput(**_reader(1)))  # on the waiting list: the roster shows both lists
+        source = db.session.scalars(db.select(Source.slug).order_by(Source.slug)).first()
+    return {"group": group, "token": token, "source": source}
+
+
+def _reader(i: int) -> dict:
+    return {"name": f"Reader {i}", "email": f"reader{i}@example.net", "messenger": "", "language": "en",
+            "note": "", "src": None}
+
+
+def pages(names: dict[str, str]) -> list[tuple[str, str, bool]]:
+    """(name, path, logged_in) for every page: public ones anonymous and logged in, staff ones logged in."""
+    found = [(name, path.format(**names), False) for name, path in PUBLIC]
+    found += [(name + "+staff", path.format(**names), True) for name, path in PUBLIC]
+    found += [(name, path.format(**names), True) for name, path in STAFF]
+    return found
+
+
+EXPECTED_ERRORS = {"not-found": 404, "method-not-allowed": 405}
+
+
+def expected_status(name: str) -> int:
+    """200, or the error status a page stands for (the error pages are validated like any other)."""
+    return EXPECTED_ERRORS.get(name.removesuffix("+staff"), 200)
+
+
+def duplicate_ids(html: str) -> list[str]:
+    """Every id used more than once in a page."""
+    seen: dict[str, int] = {}
+    for value in re.findall(r'\sid="([^"]*)"', html):
+        seen[value] = seen.get(value, 0) + 1
+    return sorted(k for k, n in seen.items() if n > 1)
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on the page at ``path``, for this client's session."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def staff_login(client) -> None:
+    """Log ``client`` in through the login form, CSRF token included (these apps check it, as in production)."""
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": STAFF_EMAIL, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def save_pages(app, folder: Path) -> list[Path]:
+    """Every page in every interface language, as served, saved to ``folder`` (one file per page and language)."""
+    names = prepare(app)
+    anonymous, staff = app.test_client(), app.test_client()
+    staff_login(staff)
+    saved = []
+    for lang in LANGUAGES:
+        for name, path, logged_in in pages(names):
+            response = (staff if logged_in else anonymous).get(path, headers={"Accept-Language": lang})
+            assert response.status_code == expected_status(name), (name, lang, response.status_code)
+            assert f'lang="{lang}"' in response.get_data(as_text=True)[:500], (name, lang)
+            saved.append(folder / f"{name}.{lang}.html")
+            saved[-1].write_bytes(response.data)
+        for name, response in _answers_to_forms(app, anonymous, names, lang):
+            saved.append(folder / f"{name}.{lang}.html")
+            saved[-1].write_bytes(response.data)
+    return saved
+
+
+def _answers_to_forms(app, client, names: dict[str, str], lang: str):
+    """The pages a visitor sees after sending a form: errors named, thanks, deletion confirmed."""
+    header = {"Accept-Language": lang}
+    group = f"/groups/{names['group']}"
+    token = csrf_token(client, group)
+    refused = client.post(group, data={"csrf_token": token, "name": "", "email": "not-an-address"}, headers=header)
+    assert refused.status_code == 422
+    yield "signup-refused", refused
+    honeypot = client.post(group, data={**_reader(5), "consent": "y", "website": "x", "csrf_token": token},
+                           headers=header)
+    assert honeypot.status_code == 200
+    yield "signup-received", honeypot
+    with app.app_context():
+        leaving = groups.join(names["group"], groups.SignupInput(**_reader(6))).token
+    deleted = client.post(f"/groups/manage/{leaving}/delete", data={"csrf_token": token}, headers=header)
+    assert deleted.status_code == 200
+    yield "signup-deleted", deleted
