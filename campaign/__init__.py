@@ -24,12 +24,13 @@ def create_app(test_config: dict | None = None) -> Flask:
             "Refusing to start with the default SECRET_KEY: run `make run` (it writes instance/secret_key) "
             "or set CAMPAIGN_SECRET_KEY.")
 
-    from . import cli, db, errors, filters, i18n, security
+    from . import cli, db, errors, filters, i18n, languages, security
     db.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     filters.init_app(app)
+    languages.init_app(app)
     cli.init_app(app)
     from . import accounts, authz, ratelimit
     accounts.init_app(app)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import render
+from . import languages, render
 
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
@@ -184,7 +184,7 @@ def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None
     Raises ``translations.MissingTranslation`` when there is no translation the card may show.
     """
     own = (quote.source.meta or {}).get("language") or "en"
-    direction = "rtl" if own.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
+    direction = languages.direction(own)
     plain = CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
                       source_line=source_line(quote.source, gettext), lang=own, dir=direction)
     if not lang or lang == own:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import segno
 
-from . import quotes, render, translations, verbatim
+from . import languages, quotes, render, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
@@ -86,7 +86,7 @@ DESIGNS = {
                      base_pt=9, reference_width=148, scales=_steps(0.85, 2.2), margin=9, two_up=True,
                      noun="two-up sheet"),
 }
-LANGUAGES = {"en": "ltr", "ru": "ltr", "ar": "rtl"}
+LANGUAGES = {code: lang.dir for code, lang in languages.LANGUAGES.items()}
 # How quotations are printed in a leaflet whose language is not theirs: translated into it (the
 # default), in the original language, or both side by side. Translations must be reviewed unless
 # the organizer allows drafts, which are then marked "draft translation" on the page.

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from . import quotes, render, sources, translations, verbatim
+from . import languages, quotes, render, sources, translations, verbatim
 from .config import ROOT
 from .db import db
 from .models import Question, Quote, Source, Theme, quote_themes
@@ -32,9 +32,8 @@ from .pamphlets import PamphletError
 
 GLOSSARY_FILE = ROOT / "library" / "glossary.yaml"
 TEMPLATE = "print/pack.html"
-LANGUAGES = ("en", "ru", "ar")
+LANGUAGES = languages.CODES
 DATA_LANG = "en"  # the library's themes, notes, questions and glossary are written in English
-RTL = {"ar"}
 SIZES = {"A5": (148, 210), "A4": (210, 297), "Letter": (215.9, 279.4), "A6": (105, 148)}
 PAGE_SIZES = {"A5": "A5", "A4": "A4", "Letter": "letter", "A6": "A6"}  # CSS page size keywords
 IMPOSITIONS = ("none", "booklet", "zine")
@@ -518,7 +517,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     # A pack in Russian or Arabic prints the library's translated texts where they may be used
     # (reviewed, or drafts when allowed and then marked); the rest stays in English, marked so.
     texts = translations.library_texts(spec.lang) if spec.lang != DATA_LANG else None
-    direction = "rtl" if spec.lang in RTL else "ltr"
+    direction = languages.direction(spec.lang)
     drafts_used = False
 
     def in_lang(entry) -> dict:

@@ -41,6 +41,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from .config import ROOT
+from . import languages
 from .filters import emphasis
 
 TEMPLATES = ROOT / "templates"
@@ -166,6 +167,7 @@ def environment(translations=None) -> jinja2.Environment:
     env.filters["emphasis"] = emphasis
     env.filters["page_value"] = page_value
     env.filters["url_parts"] = url_parts
+    env.filters.update(languages.PRINT_FILTERS)
     if translations is None:
         env.install_null_translations(newstyle=True)
     else:

@@ -15,11 +15,12 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from . import languages
 from .db import db
 from .models import Question, Quote, QuoteTranslation, Theme
 
 # The languages translations are kept for, with their names in their own language.
-LANGS = {"ru": "Русский", "ar": "العربية"}
+LANGS = {c: languages.native_name(c) for c in languages.CODES if c != "en"}
 STATUSES = ("draft", "reviewed")
 MACHINE_DRAFT = "machine draft"
 MAX_TEXT_CHARS = 4000
@@ -355,13 +356,7 @@ def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTe
 
 # -- translated quotations in outputs (leaflets, cards, reading packs) -------------------------
 
-RTL = {"ar"}
-LANG_NAMES_EN = {"en": "English", "ru": "Russian", "ar": "Arabic"}
-
-
-def direction(lang: str) -> str:
-    """``rtl`` for a right-to-left language, else ``ltr``."""
-    return "rtl" if lang.split("-")[0] in RTL else "ltr"
+direction = languages.direction
 
 
 class MissingTranslation(LookupError):
@@ -369,7 +364,7 @@ class MissingTranslation(LookupError):
 
     def __init__(self, quote_id: str, lang: str, state: str):
         self.quote_id, self.lang, self.state = quote_id, lang, state
-        language = LANG_NAMES_EN.get(lang, lang)
+        language = languages.english_name(lang)
         if state == "draft":
             why = (f"quotation {quote_id!r} has only a draft {language} translation ({lang}), not yet reviewed: "
                    "review it on the translator page, or allow draft translations (they are then marked "

@@ -15,7 +15,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, messages, privacy, ratelimit
+from .. import authz, groups, languages, messages, privacy, ratelimit
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
@@ -24,11 +24,7 @@ from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)
 
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Русский", "ar": "العربية", "uk": "Українська", "de": "Deutsch", "fr": "Français",
-    "es": "Español", "it": "Italiano", "tr": "Türkçe", "fa": "فارسی", "ku": "Kurdî", "pl": "Polski",
-    "pt": "Português", "nl": "Nederlands", "ka": "ქართული", "be": "Беларуская", "kk": "Қазақша", "he": "עברית",
-}
+LANGUAGE_NAMES = languages.NATIVE_NAMES
 
 
 def _no_controls(form, field):

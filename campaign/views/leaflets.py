@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, leaflets, pamphlets, quotes, render, verbatim
+from .. import authz, languages, leaflets, pamphlets, quotes, render, verbatim
 
 bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
 
@@ -49,8 +49,7 @@ class LeafletForm(FlaskForm):
     qr_label = StringField(_l("Words beside the QR code"), validators=[Optional(), Length(max=leaflets.LIMITS["qr_label"])])
     contact = StringField(_l("Issued by / contact line"), validators=[Optional(), Length(max=leaflets.LIMITS["contact"])])
     bleed = BooleanField(_l("Copy-shop print: 3 mm bleed and crop marks"), default=True)
-    lang = SelectField(_l("Language of your texts"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
-                                                                  SelectChoice("ar", "العربية")],
+    lang = SelectField(_l("Language of your texts"), choices=[SelectChoice(c, n) for c, n in languages.choices()],
                        default="en")
     quotations = SelectField(_l("Quotations in a Russian or Arabic leaflet"),
                              choices=[SelectChoice("translated", _l("Translated into the leaflet's language")),
