@@ -154,7 +154,7 @@ class CardQuote:
     def alt(self) -> str:
         """Alt text: the quotation, then "— speaker, source" (and, translated, the credit and original)."""
         plain = re.sub(r"\*([^*\n]+)\*", r"\1", self.text)
-        alt = f"{plain} — {self.speaker}, {self.source_line}"
+        alt = f"{plain} — {languages.join([self.speaker, self.source_line], self.lang)}"
         if self.credit:
             alt += f" ({self.draft_mark + '; ' if self.draft_mark else ''}{self.credit})"
         if self.original:
@@ -162,17 +162,17 @@ class CardQuote:
         return alt
 
 
-def source_line(source, gettext=lambda s, **kw: s % kw) -> str:
-    """A short attribution for a card: "Open Left interview, 29 November 2016"."""
+def source_line(source, gettext=lambda s, **kw: s % kw, lang: str = "en") -> str:
+    """A short attribution for a card, its date in the card's language: "Open Left interview, 29 November 2016"."""
     meta = source.meta or {}
     publisher = meta.get("publisher") or source.publisher or source.title
-    date = source.published
-    when = f"{date.day} {date.strftime('%B')} {date.year}" if date else ""
+    when = languages.format_date(source.published, lang) if source.published else ""
+    publisher = languages.isolate_plain(publisher, lang)  # "Open Left" stays whole in an Arabic line
     if meta.get("interviewers"):
         line = gettext("%(publisher)s interview", publisher=publisher)
     else:
         line = publisher
-    return f"{line}, {when}" if when else line
+    return languages.join([line, when], lang)
 
 
 def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None, drafts: bool = False,
@@ -192,7 +192,8 @@ def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None
     from . import translations
 
     tr = translations.output_quote(quote, lang, allow_drafts=drafts)
-    return CardQuote(id=quote.id, text=tr["text"], speaker=tr["speaker"], source_line=plain.source_line,
+    return CardQuote(id=quote.id, text=tr["text"], speaker=tr["speaker"],
+                     source_line=source_line(quote.source, gettext, lang),
                      lang=lang, dir=tr["dir"], credit=tr["credit"], draft_mark=tr["draft_mark"],
                      original_speaker=quote.speaker if tr["speaker"] != quote.speaker else "",
                      original=quote.text if bilingual else "", original_lang=own if bilingual else "",

@@ -92,13 +92,16 @@ def digits(text: str, lang: str, setting: str | None = None) -> str:
 
 # Babel patterns by style. English keeps the house style ("29 November 2016", "Tue 2026-12-01");
 # other languages take their own CLDR forms through skeletons.
-_EN = {"long": "d MMMM y", "short": "y-MM-dd", "weekday": "EEE y-MM-dd", "weekday_time": "EEE y-MM-dd, HH:mm",
+_EN = {"long": "d MMMM y", "short": "y-MM-dd", "day": "y-MM-dd", "weekday": "EEE y-MM-dd", "weekday_time": "EEE y-MM-dd, HH:mm",
        "time": "HH:mm", "datetime": "y-MM-dd HH:mm"}
 _SKELETONS = {"weekday": "yMMMEd", "weekday_time": "yMMMEd", "datetime": "yMMMdHm"}
 
 
 def format_date(value: date | datetime, lang: str, style: str = "long", *, setting: str | None = None) -> str:
-    """A date (or date and time) written in ``lang``: styles long, short, weekday, weekday_time, time, datetime."""
+    """A date (or date and time) written in ``lang``: styles long, short, day, weekday, weekday_time, time, datetime.
+
+    English keeps ISO days for ``day`` and ``short`` (as organizers' tables read best); Russian and Arabic
+    use their CLDR forms. Arabic digits follow ``ARABIC_DIGITS``."""
     from babel.dates import format_date as babel_date, format_datetime, format_skeleton, format_time
 
     code = base(lang)
@@ -108,7 +111,7 @@ def format_date(value: date | datetime, lang: str, style: str = "long", *, setti
             babel_date(value, _EN[style], locale="en")
     elif style == "time":
         text = format_time(value, "HH:mm", locale=locale)
-    elif style == "long":
+    elif style in ("long", "day"):
         text = babel_date(value, "long", locale=locale)
     elif style == "short":
         text = babel_date(value, "short", locale=locale)
@@ -170,19 +173,21 @@ def typeset(text, lang: str):
     return tie_short_words(str(text))
 
 
-# Names as a language writes them, where the form is settled (the footer credit, the translators'
-# attributions). A name without an entry stays as the source spells it.
-NAMES: dict[str, dict[str, str]] = {
-    "ru": {"Leila al-Shami": "Лейла аш-Шами", "Robin Yassin-Kassab": "Робин Ясин-Кассаб",
-           "Yassin al-Haj Saleh": "Ясин аль-Хадж Салех", "Razan Zaitouneh": "Разан Зейтуне"},
-    "ar": {"Leila al-Shami": "ليلى الشامي", "Robin Yassin-Kassab": "روبن ياسين قصاب",
-           "Yassin al-Haj Saleh": "ياسين الحاج صالح", "Razan Zaitouneh": "رزان زيتونة"},
-}
+def isolate_plain(text: str, lang: str) -> str:
+    """Plain text (alt text, PDF metadata) isolated in its own direction when it differs from ``lang``'s.
+
+    Uses the Unicode isolates (LRI or RLI … PDI), which a browser, a screen reader and Pango all honour.
+    """
+    own = text_direction(text, direction(lang))
+    if not text or own == direction(lang):
+        return text
+    return ("\u2066" if own == "ltr" else "\u2067") + text + "\u2069"
 
 
-def name_in(name: str, lang: str) -> str:
-    """A person's name as ``lang`` writes it, when settled; otherwise as given."""
-    return NAMES.get(base(lang), {}).get(name, name)
+def isolate_text(text, base_dir: str = "") -> str:
+    """Text wrapped in first-strong isolate characters (FSI … PDI): for print, where ``<bdi>`` and
+    ``unicode-bidi: isolate`` are not honoured by the renderer, but the Unicode isolates are."""
+    return "\u2068" + str(text) + "\u2069" if text else text
 
 
 def isolate(text, lang: str = "en") -> Markup:
@@ -191,7 +196,8 @@ def isolate(text, lang: str = "en") -> Markup:
 
 
 # The filters print templates use (the print renderer's own Jinja environment): pure, no app needed.
-PRINT_FILTERS = {"typeset": typeset, "text_dir": text_direction, "isolate": isolate}
+PRINT_FILTERS = {"typeset": typeset, "text_dir": text_direction, "isolate": isolate, "separator": separator,
+                 "isolate_text": isolate_text}
 
 
 def init_app(app):
@@ -204,5 +210,4 @@ def init_app(app):
     app.add_template_filter(typeset)
     app.add_template_filter(text_direction, "text_dir")
     app.add_template_filter(isolate)
-    app.add_template_global(separator, "list_separator")
-    app.add_template_global(name_in)
+    app.add_template_filter(separator)

@@ -283,17 +283,17 @@ def validate(data: dict) -> LeafletSpec:
 
 def _date_text(day, lang: str) -> str:
     """A publication date written out in the leaflet's language ("29 November 2016", "29 ноября 2016 г.")."""
-    if lang == "en":
-        return day.strftime("%-d %B %Y")
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale=lang)
+    return languages.format_date(day, lang)
 
 
 def _credit(source, lang: str = "en") -> dict:
+    """What the footer says about a source; people's names as the leaflet's language writes them."""
     meta = source.meta or {}
-    return {"slug": source.slug, "title": source.title, "interviewee": source.interviewee,
-            "interviewers": list(meta.get("interviewers") or []), "publisher": source.publisher or "",
+    names = translations.library_texts(lang) if lang != "en" else None
+    name = names.speaker if names else str
+    return {"slug": source.slug, "title": source.title, "interviewee": name(source.interviewee),
+            "speaker": source.interviewee,  # as the source spells it, for the PDF's metadata
+            "interviewers": [name(n) for n in meta.get("interviewers") or []], "publisher": source.publisher or "",
             "published": source.published.isoformat() if source.published else "",
             "published_text": _date_text(source.published, lang) if source.published else "",
             "url": source.url or ""}
@@ -352,7 +352,7 @@ def pdf_options(spec: LeafletSpec, data: dict) -> render.PdfOptions:
     speakers = sorted({q["speaker"] for q in data["quotes"]})
     first = data["quotes"][0]
     title = spec.title or spec.headline or _first_words((first.get("tr") or first)["text"])
-    subject = "; ".join(f"{s['interviewee']}, {s['title']} ({s['publisher']}, {s['published']})"
+    subject = "; ".join(f"{s['speaker']}, {s['title']} ({s['publisher']}, {s['published']})"
                         for s in data["sources"])
     keywords = ["leaflet", spec.design] + speakers
     if data.get("draft_mark"):

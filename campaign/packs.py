@@ -452,15 +452,26 @@ def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] 
     return ids
 
 
-def _source_credit(source: Source) -> dict:
-    """What the cover and credits say about a source."""
+def _date_text(value, lang: str) -> str:
+    """A date from the source's metadata in the pack's language (as written when it is not a date)."""
+    from datetime import date
+
+    return languages.format_date(value, lang) if isinstance(value, date) else str(value or "")
+
+
+def _source_credit(source: Source, lang: str = DATA_LANG) -> dict:
+    """What the cover and credits say about a source, its date and people's names in the pack's language."""
     meta = source.meta or {}
-    return {"slug": source.slug, "title": source.title, "interviewee": source.interviewee,
-            "interviewers": list(meta.get("interviewers") or []), "publisher": source.publisher,
+    names = translations.library_texts(lang) if lang != DATA_LANG else None
+    name = names.speaker if names else str
+    return {"slug": source.slug, "title": source.title, "interviewee": name(source.interviewee),
+            "interviewers": [name(n) for n in meta.get("interviewers") or []], "publisher": source.publisher,
             "published": source.published.isoformat() if source.published else "",
+            "published_text": languages.format_date(source.published, lang) if source.published else "",
             "year": source.published.year if source.published else "", "url": source.url,
             "lang": meta.get("language") or "en",
-            "also": [{"publisher": a.get("publisher", ""), "date": str(a.get("date", "")), "url": a.get("url", "")}
+            "also": [{"publisher": a.get("publisher", ""), "date": str(a.get("date", "")), "url": a.get("url", ""),
+                      "date_text": _date_text(a.get("date"), lang)}
                      for a in meta.get("also_published") or [] if isinstance(a, dict)]}
 
 
@@ -549,7 +560,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         shown_prompts: set[int] = set()
         for numbers, group in _excerpts([verified[qid] for qid in _section_quotes(n - 1, section, own)]):
             source = group[0].source
-            credits.setdefault(source.id, _source_credit(source))
+            credits.setdefault(source.id, _source_credit(source, spec.lang))
             parsed = quotes.parsed(source)
             paras = [parsed.paragraphs[k - 1] for k in sorted(numbers)]
             prompt = _prompt(parsed, paras[0], source.interviewee) if spec.prompts else None
@@ -742,10 +753,12 @@ def build(spec: PackSpec, *, cache_dir=None, imposition: str = "none") -> bytes:
 
     def produce() -> bytes:
         pdf = render_pack(gather(spec))
+        # A right-to-left pack opens on the right: its sheets are imposed mirrored.
+        binding = "right" if languages.direction(spec.lang) == "rtl" else "left"
         if imposition == "booklet":
-            return impose.booklet(pdf)
+            return impose.booklet(pdf, binding)
         if imposition == "zine":
-            return impose.zine(pdf)
+            return impose.zine(pdf, binding)
         return pdf
 
     data, _hit = render.cached_bytes(cache_dir, key, produce, suffix=".pdf")

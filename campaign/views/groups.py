@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 
 import yaml
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -485,11 +485,12 @@ def csrf_field_value():
 
 
 @bp.app_template_filter("local_time")
-def local_time(value: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Format a time (already in the group's zone)."""
-    return value.strftime(fmt)
+def local_time(value: datetime, style: str = "datetime") -> str:
+    """A time already in the group's zone, written in the page's (or message's) language (``languages.format_date``)."""
+    return languages.format_date(value, str(get_locale() or "en"), style)
 
 
 @bp.app_template_filter("utc_date")
 def utc_date(value: datetime | None) -> str:
-    return (value or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    """A day in the page's language (ISO 2026-12-01 in English)."""
+    return languages.format_date(value or datetime.now(timezone.utc), str(get_locale() or "en"), "day")

@@ -1,0 +1,170 @@
+"""Language facts and their effect on outputs: local dates and digits, isolated citations in Arabic,
+tied short words in Russian, right-bound Arabic booklets, translated messages."""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from datetime import date, datetime
+
+import pytest
+from groups_support import add_group, add_organizer, gconfig, outbox, sign_up  # noqa: F401
+from pypdf import PdfReader
+
+from campaign import cards, impose, languages, leaflets, quotes, render, translations
+
+FLYER = {"design": "flyer", "size": "A5", "quotes": ["open-air-prison", "tyrants-mass-slaughter"],
+         "headline": "Aleppo", "call_to_action": "Join us.", "drafts": True}
+# An English month or day name next to a number: a date left in English (a quotation may name a month).
+ENGLISH_DATES = re.compile(r"(\b(January|February|March|April|May|June|July|August|September|October|November|"
+                           r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.? \d)|(\d (January|February|"
+                           r"March|April|May|June|July|August|September|October|November|December)\b)|"
+                           r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
+
+
+def pdftotext(pdf: bytes, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+@pytest.mark.parametrize("lang,expected", [("en", "29 November 2016"), ("ru", "29 ноября 2016\u202fг."),
+                                           ("ar", "29 نوفمبر 2016")])
+def test_dates_are_written_in_the_output_language(lang, expected):
+    assert languages.format_date(date(2016, 11, 29), lang) == expected
+
+
+def test_arabic_digits_follow_the_setting():
+    assert languages.format_date(date(2016, 11, 29), "ar", setting="arabic-indic") == "٢٩ نوفمبر ٢٠١٦"
+    assert languages.format_date(date(2016, 11, 29), "ru", setting="arabic-indic").startswith("29 ноября 2016")
+    moment = datetime(2026, 12, 1, 18, 30)
+    assert languages.format_date(moment, "en", "weekday_time") == "Tue 2026-12-01, 18:30"
+    assert not ENGLISH_DATES.search(languages.format_date(moment, "ar", "weekday_time"))
+    assert languages.format_date(moment, "ru", "weekday_time").startswith("вт")
+
+
+def test_unknown_digit_setting_is_refused(make_app):
+    with pytest.raises(RuntimeError, match="ARABIC_DIGITS"):
+        make_app(ARABIC_DIGITS="hindi")
+
+
+def test_direction_separator_and_script_detection():
+    assert languages.direction("ar-EG") == "rtl" and languages.direction("ru") == "ltr"
+    assert languages.join(["Open Left", "29 نوفمبر 2016"], "ar") == "Open Left، 29 نوفمبر 2016"
+    assert languages.text_direction("«Aleppo» لنا") == "ltr" and languages.text_direction("حلب Aleppo") == "rtl"
+    assert languages.tie_short_words("Я и ты в доме") == "Я\u00a0и\u00a0ты\u00a0в\u00a0доме"
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_card_alt_text_has_no_english_date(app, lang):
+    with app.app_context():
+        quote = quotes.get_verified("open-air-prison")
+        data = cards.card_quote(quote, lang=lang, drafts=True)
+    assert "2016" in data.alt and not ENGLISH_DATES.search(data.alt), data.alt
+    if lang == "ar":
+        assert "، " in data.alt and "\u2066Open Left\u2069" in data.source_line
+
+
+def test_arabic_digits_on_cards_when_set(make_app):
+    app = make_app(ARABIC_DIGITS="arabic-indic")
+    with app.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"), lang="ar", drafts=True)
+    assert "٢٠١٦" in data.source_line and "2016" not in data.source_line
+
+
+def _leaflet(app, **data) -> bytes:
+    with app.app_context():
+        return leaflets.build(leaflets.validate({**FLYER, **data})).pdf
+
+
+def test_arabic_leaflet_footer_citation_is_one_line_per_field_in_logical_order(app):
+    pdf = _leaflet(app, lang="ar", qr_url="https://example.org/groups/aleppo")
+    # pdftotext marks direction changes with embedding controls and, guessing the line's direction
+    # from the page, may move a closing quotation mark to the line's start: both are set aside.
+    bare = lambda t: re.sub("[\u202a-\u202e\u2066-\u2069‘’]", "", t).strip()  # noqa: E731
+    lines = [bare(line) for line in pdftotext(pdf).splitlines()]
+    with app.app_context():
+        source = quotes.get_verified("open-air-prison").source
+    title, url = bare(source.title), source.url
+    assert title in lines, lines[-7:]
+    at = {name: lines.index(value) for name, value in (("title", title), ("publisher", "Open Left"), ("url", url))}
+    date_line = next(i for i, line in enumerate(lines) if "2016" in line and "نوفمبر" in line and i > at["title"])
+    assert at["title"] < at["publisher"] < date_line < at["url"], lines[at["title"] - 2:at["url"] + 1]
+    assert not ENGLISH_DATES.search(pdftotext(pdf))
+
+
+def test_russian_leaflet_has_no_short_word_at_a_line_end_and_no_english_date(app):
+    pdf = _leaflet(app, lang="ru", design="flyer", size="A5",
+                   intro="Мы читаем интервью вместе и в каждом разговоре ищем то, что не вошло в новости. " * 4,
+                   call_to_action="Приходите на встречу в субботу и приводите с собой друзей, а мы принесём чай.")
+    text = pdftotext(pdf, "-layout")
+    assert "ноября 2016" in text and not ENGLISH_DATES.search(text)
+    hanging = [line for line in text.splitlines() for column in re.split(r"\s{3,}", line.strip())
+               if re.search(r"(?:^|\s)[А-Яа-яЁё]{1,2}$", column)]
+    assert not hanging, hanging
+
+
+def test_english_headline_on_an_arabic_leaflet_runs_left_to_right(app):
+    with app.app_context():
+        spec = leaflets.validate({**FLYER, "lang": "ar", "headline": "Aleppo: the people's voice"})
+        html = render.render_html(leaflets.DESIGNS[spec.design].template,
+                                  leaflets.template_context(spec, leaflets.context(spec), 1.0))
+    assert re.search(r'<h1 class="headline"[^>]*><p dir="ltr">Aleppo', html), html[:2000]
+    assert 'class="credits by-field"' in html
+
+
+def _folio_pdf(pages: int) -> bytes:
+    """A PDF of A5 pages, each showing its own folio as a word."""
+    body = "".join(f'<section style="page-break-after: always">folio{n}</section>' for n in range(1, pages + 1))
+    from weasyprint import HTML
+
+    return HTML(string=f"<style>@page {{ size: A5; margin: 20mm }}</style>{body}").write_pdf()
+
+
+def _words_x(pdf: bytes, page: int) -> dict[str, float]:
+    xml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
+    return {w: float(x) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>(folio\d+)</word>', xml)}
+
+
+@pytest.mark.parametrize("binding,outer,inner", [("left", ("folio8", "folio1"), ("folio2", "folio7")),
+                                                 ("right", ("folio1", "folio8"), ("folio7", "folio2"))])
+def test_booklet_sheet_order_follows_the_binding(binding, outer, inner):
+    imposed = impose.booklet(_folio_pdf(8), binding)
+    for page, (left, right) in ((1, outer), (2, inner)):
+        found = _words_x(imposed, page)
+        assert found[left] < found[right], (binding, page, found)
+
+
+def test_arabic_pack_is_imposed_for_right_side_binding(app):
+    from campaign import packs
+
+    with app.app_context():
+        spec = packs.validate({"title": "Aleppo", "lang": "ar", "drafts": True, "sections": ["aleppo-siege"]})
+        imposed = packs.build(spec, imposition="booklet")
+    first_side = pdftotext(imposed, "-bbox", "-f", "1", "-l", "1")
+    width = float(re.search(r'<page width="([\d.]+)"', first_side).group(1))
+    xs = [float(x) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', first_side)
+          if w == "Aleppo"]
+    # the cover (page 1, with the title) sits left of the fold on the outer side, the last page right of it
+    assert xs and max(xs) < width / 2, (xs, width)
+
+
+def test_confirmation_email_is_translated_with_local_dates(make_app, gconfig):  # noqa: F811
+    app = make_app(**gconfig)
+    owner = add_organizer(app)
+    key = add_group(app, owner)
+    response = sign_up(app.test_client(), key, language="ar")
+    assert response.status_code in (302, 303), response.status_code
+    [mail] = outbox(app)
+    body = mail.get_content()
+    assert "سجّلت في" in body and "اللقاءات" in body
+    assert not ENGLISH_DATES.search(body), body
+
+
+def test_arabic_signup_page_dates_and_isolation(make_app, gconfig):  # noqa: F811
+    app = make_app(**gconfig)
+    key = add_group(app, add_organizer(app))
+    client = app.test_client()
+    client.set_cookie("lang", "ar")
+    html = client.get(f"/groups/{key}").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    schedule = re.findall(r"<time [^>]*>([^<]+)</time>", html)
+    assert schedule and not any(ENGLISH_DATES.search(s) for s in schedule), schedule
