@@ -314,7 +314,9 @@ def context(spec: LeafletSpec) -> dict:
     data["quotes"] = items
     data["sources"] = list(credits.values())
     data["bilingual"] = spec.quotations == "bilingual" and any(q["tr"] for q in items)
-    data["draft_mark"] = translations.draft_mark(spec.lang) if any(q["tr"] and q["tr"]["draft"] for q in items) else ""
+    with_context = DESIGNS[spec.design].id == "handout"  # the one design that prints context lines
+    drafts = any(q["tr"] and (q["tr"]["draft"] or (with_context and q["tr"]["context_draft"])) for q in items)
+    data["draft_mark"] = translations.draft_mark(spec.lang) if drafts else ""
     return data
 
 

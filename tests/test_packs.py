@@ -247,7 +247,7 @@ def test_every_excerpt_is_printed_with_its_speaker_and_source(pack_app, three):
     excerpts = sum(len(s["excerpts"]) for s in context["sections"])
     assert text.count("— Leila al-Shami, Open Left (2016)") + text.count("— Ilya Matveev, Open Left (2016)") \
         + text.count("— Gabriel Levy, Open Left (2016)") == excerpts
-    assert "interviewed by Gabriel Levy and Ilya Matveev, Open Left, 2016-11-29" in text
+    assert "interviewed by Gabriel Levy and Ilya Matveev, Open Left, 29 November 2016" in text  # dates in the pack's language
 
 
 def test_three_to_six_reviewed_questions_per_section(pack_app, three):
