@@ -184,14 +184,23 @@ def isolate_plain(text: str, lang: str) -> str:
     return ("\u2066" if own == "ltr" else "\u2067") + text + "\u2069"
 
 
-def isolate_text(text, base_dir: str = "") -> str:
-    """Text wrapped in first-strong isolate characters (FSI … PDI): for print, where ``<bdi>`` and
-    ``unicode-bidi: isolate`` are not honoured by the renderer, but the Unicode isolates are."""
-    return "\u2068" + str(text) + "\u2069" if text else text
+def isolate_text(text):
+    """For print: a run set apart in the direction of its first strong character, as ``<span dir>``.
+
+    The PDF renderer ignores ``<bdi>`` and ``unicode-bidi: isolate``, and resolves the Unicode isolate
+    controls line by line, so an English title wrapped in an Arabic line would lose its closing
+    quotation mark to the wrong end; an element with ``dir`` keeps the run whole across lines.
+    """
+    if not text:
+        return text
+    return Markup('<span dir="{}">{}</span>').format(text_direction(str(text), "ltr"), escape(text))
 
 
-def isolate(text, lang: str = "en") -> Markup:
-    """An escaped run in its own direction, isolated from the text around it (``<bdi>``)."""
+def isolate(text, lang: str | None = None) -> Markup:
+    """An escaped run isolated from the text around it (``<bdi>``): in ``lang``'s direction, or, without
+    one, in the direction of its own first strong character (user text of unknown language)."""
+    if lang is None:
+        return Markup("<bdi>{}</bdi>").format(escape(text))
     return Markup('<bdi lang="{}" dir="{}">{}</bdi>').format(lang, direction(lang), escape(text))
 
 

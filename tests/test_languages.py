@@ -168,3 +168,71 @@ def test_arabic_signup_page_dates_and_isolation(make_app, gconfig):  # noqa: F81
     assert 'dir="rtl"' in html
     schedule = re.findall(r"<time [^>]*>([^<]+)</time>", html)
     assert schedule and not any(ENGLISH_DATES.search(s) for s in schedule), schedule
+
+
+def _context_lines(app, lang: str) -> dict[str, str]:
+    import yaml
+
+    path = f"{app.config['LIBRARY_DIR']}/translations/{lang}-context.yaml"
+    return {k: v["text"] for k, v in yaml.safe_load(open(path, encoding="utf-8"))["contexts"].items()}
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_pack_context_lines_are_translated_where_drafts_are_allowed(app, lang):
+    from campaign import packs
+
+    from test_outputs_i18n import pdf_text, words
+
+    with app.app_context():
+        spec = packs.validate({"title": "Aleppo", "lang": lang, "sections": ["aleppo-siege"], "drafts": True})
+        context = packs.gather(spec)
+        raw = pdf_text(packs.render_pack(context))
+        strict = packs.gather(packs.validate({"title": "Aleppo", "lang": lang, "sections": ["aleppo-siege"]}))
+        english = {q.id: q.context for q in quotes.get_many_verified(
+            [n["quote"] for s in context["sections"] for ex in s["excerpts"] for n in ex["notes"]])}
+    notes = [n for s in context["sections"] for ex in s["excerpts"] for n in ex["notes"]]
+    assert notes and all(n["in"] == {"lang": lang, "dir": languages.direction(lang), "draft": True} for n in notes)
+    translated = _context_lines(app, lang)
+    # words hyphenated at a line end joined; numbers apart (pypdf may glue one to the next word)
+    got = set(words(re.sub(r"(\d+)", r" \1 ", re.sub(r"[-\u00ad\u2010]\s*\n", "", raw))))
+    for note in notes:  # every word of each translated line (extraction may reorder digits in Arabic)
+        want = [w for w in words(translated[note["quote"]]) if not w.isdigit()]
+        assert all(w in got for w in want), (note["quote"], [w for w in want if w not in got])
+        assert english[note["quote"]] not in raw
+    # without drafts the English context lines stay, marked as English
+    assert all(n["in"]["lang"] == "en" for s in strict["sections"] for ex in s["excerpts"] for n in ex["notes"])
+
+
+def test_handout_context_lines_follow_the_leaflet_language_and_are_marked_as_drafts(app):
+    for q in FLYER["quotes"]:
+        with app.app_context():
+            translations.review(translations.get(q, "ar"), "Test Reviewer")
+            from campaign.db import db
+            db.session.commit()
+    pdf = _leaflet(app, lang="ar", design="handout", size="A4", drafts=True)
+    from test_outputs_i18n import words
+
+    raw = pdftotext(pdf)
+    lines = _context_lines(app, "ar")
+    got = set(words(re.sub(r"(\d+)", r" \1 ", raw)))  # pypdf may glue a number to the next word
+    missing = [w for w in words(lines["open-air-prison"]) if not w.isdigit() and w not in got]
+    assert not missing, (missing, raw)
+    assert "besieged since late August" not in raw
+    with app.app_context():
+        mark = translations.draft_mark("ar")
+    assert mark in PdfReader(io.BytesIO(pdf)).metadata.subject  # the reviewed quotations, the draft context lines
+
+
+def test_cards_batch_page_has_a_language_option(staff, app):
+    query = "/cards?quotes=open-air-prison&formats=square&palette=paper&lang=ar"
+    refused = staff.get(query)  # only a draft Arabic translation exists
+    assert refused.status_code == 422
+    assert "open-air-prison" in refused.get_data(as_text=True)
+    page = staff.get(query + "&drafts=y")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "lang=ar" in html and "drafts=1" in html
+    alt = re.search(r'<img src="[^"]*card\.png[^"]*" alt="([^"]+)" lang="ar"', html)
+    assert alt and "نوفمبر" in alt.group(1), html[:3000]
+    zipped = staff.get("/cards/cards.zip?quotes=open-air-prison&formats=square&palette=paper&lang=ar&drafts=y")
+    assert zipped.status_code == 200 and zipped.mimetype == "application/zip"

@@ -28,10 +28,25 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The designs' names and descriptions as the builder shows them, in the catalogs for translation
+# (campaign.leaflets keeps the English ones: it also runs in render workers, without Babel).
+DESIGN_TEXTS = {
+    "poster": (_l("Single-quote poster"),
+               _l("One quotation set large, with its speaker and source; for walls and noticeboards.")),
+    "flyer": (_l("Flyer: headline, quotations, call to action"),
+              _l("A headline, two or three quotations and what to do next; to hand out.")),
+    "handout": (_l("Two-column handout with context"),
+                _l("A headline, an introduction and up to four quotations with their context, in two columns.")),
+    "two-up": (_l("Two A5 flyers on one sheet (cut in half)"),
+               _l("The flyer printed twice on a landscape sheet, to cut in half: half the paper.")),
+}
+
+
 class LeafletForm(FlaskForm):
     """A leaflet: design, paper, quotations, the organizer's texts and print options."""
 
-    design = SelectField(_l("Design"), choices=[SelectChoice(d.id, d.label) for d in leaflets.DESIGNS.values()],
+    design = SelectField(_l("Design"), choices=[SelectChoice(d.id, DESIGN_TEXTS.get(d.id, (d.label,))[0])
+                                                  for d in leaflets.DESIGNS.values()],
                          default="flyer")
     size = SelectField(_l("Paper size"), choices=[SelectChoice(k, s.label) for k, s in leaflets.SIZES.items()], default="A5")
     orientation = SelectField(_l("Orientation"), choices=[SelectChoice("portrait", _l("Portrait")),
