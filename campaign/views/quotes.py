@@ -9,7 +9,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, quotes
+from .. import authz, guard_text, quotes
 from ..db import db
 from ..models import Quote, Source
 
@@ -66,7 +66,7 @@ def _save(form: QuoteForm, existing: Quote | None):
     except quotes.QuoteError as exc:
         db.session.rollback()
         target = getattr(form, exc.field, None) or form.text
-        target.errors = list(target.errors) + [exc.message]
+        target.errors = list(target.errors) + [guard_text.translate(exc.message)]  # the guard's, translated
         return None
     return quote
 
