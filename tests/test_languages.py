@@ -98,6 +98,7 @@ def test_russian_leaflet_has_no_short_word_at_a_line_end_and_no_english_date(app
                    call_to_action="Приходите на встречу в субботу и приводите с собой друзей, а мы принесём чай.")
     text = pdftotext(pdf, "-layout")
     assert "ноября 2016" in text and not ENGLISH_DATES.search(text)
+    assert "Лейла аш-Шами" in text.replace("\u00a0", " ")  # the footer credit names her as Russian writes it
     hanging = [line for line in text.splitlines() for column in re.split(r"\s{3,}", line.strip())
                if re.search(r"(?:^|\s)[А-Яа-яЁё]{1,2}$", column)]
     assert not hanging, hanging
@@ -112,12 +113,12 @@ def test_english_headline_on_an_arabic_leaflet_runs_left_to_right(app):
     assert 'class="credits by-field"' in html
 
 
-def _folio_pdf(pages: int) -> bytes:
-    """A PDF of A5 pages, each showing its own folio as a word."""
+def _folio_pdf(pages: int, size: str = "A5") -> bytes:
+    """A PDF of pages, each showing its own folio as a word."""
     body = "".join(f'<section style="page-break-after: always">folio{n}</section>' for n in range(1, pages + 1))
     from weasyprint import HTML
 
-    return HTML(string=f"<style>@page {{ size: A5; margin: 20mm }}</style>{body}").write_pdf()
+    return HTML(string=f"<style>@page {{ size: {size}; margin: 10mm }}</style>{body}").write_pdf()
 
 
 def _words_x(pdf: bytes, page: int) -> dict[str, float]:
@@ -132,6 +133,13 @@ def test_booklet_sheet_order_follows_the_binding(binding, outer, inner):
     for page, (left, right) in ((1, outer), (2, inner)):
         found = _words_x(imposed, page)
         assert found[left] < found[right], (binding, page, found)
+
+
+def test_zine_halves_follow_the_binding():
+    """The zine's first A4 side: each half is a booklet sheet side, mirrored for right-side binding."""
+    left = _words_x(impose.zine(_folio_pdf(8, "A6")), 1)
+    right = _words_x(impose.zine(_folio_pdf(8, "A6"), "right"), 1)
+    assert left["folio8"] < left["folio1"] and right["folio1"] < right["folio8"], (left, right)
 
 
 def test_arabic_pack_is_imposed_for_right_side_binding(app):
@@ -327,3 +335,9 @@ def test_every_guard_message_pattern_matches_what_the_guard_says():
         refused.append(str(caught.value))
     unknown = [m for m in refused if not any(p.fullmatch(m) for p, _ in guard_text.MESSAGES)]
     assert not unknown, unknown
+
+
+def test_english_runs_are_isolated_on_arabic_pages(client):
+    client.set_cookie("lang", "ar")
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/sources/[^"]+" lang="en" dir="ltr">[^<]*mass slaughter', home)
