@@ -24,13 +24,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             "Refusing to start with the default SECRET_KEY: run `make run` (it writes instance/secret_key) "
             "or set CAMPAIGN_SECRET_KEY.")
 
-    from . import cli, db, errors, filters, i18n, inputs, security
+    from . import cli, db, errors, filters, i18n, inputs, languages, security
     db.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)  # trusts TRUSTED_PROXIES proxies (ProxyFix), https cookies, headers
     inputs.init_app(app)
     filters.init_app(app)
+    languages.init_app(app)
     cli.init_app(app)
     from . import accounts, authz, jobs, ratelimit
     accounts.init_app(app)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import credits, render as renderer
+from . import credits, languages, render as renderer
 
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
@@ -151,7 +151,7 @@ class CardQuote:
     def alt(self) -> str:
         """Alt text: the quotation, then "— speaker, source" (and, translated, the credit and original)."""
         plain = re.sub(r"\*([^*\n]+)\*", r"\1", self.text)
-        alt = f"{plain} — {self.speaker}, {self.source_line}"
+        alt = f"{plain} — {languages.join([self.speaker, self.source_line], self.lang)}"
         if self.credit:
             alt += f" ({self.draft_mark + '; ' if self.draft_mark else ''}{self.credit})"
         if self.original:
@@ -173,7 +173,7 @@ def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None
     Raises ``translations.MissingTranslation`` when there is no translation the card may show.
     """
     own = (quote.source.meta or {}).get("language") or "en"
-    direction = "rtl" if own.split("-")[0] in {"ar", "he", "fa", "ur"} else "ltr"
+    direction = languages.direction(own)
     plain = CardQuote(id=quote.id, text=quote.text, speaker=quote.speaker,
                       source_line=source_line(quote.source, gettext, lang or own), lang=own, dir=direction)
     if not lang or lang == own:
@@ -181,7 +181,8 @@ def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None
     from . import translations
 
     tr = translations.output_quote(quote, lang, allow_drafts=drafts)
-    return CardQuote(id=quote.id, text=tr["text"], speaker=tr["speaker"], source_line=plain.source_line,
+    return CardQuote(id=quote.id, text=tr["text"], speaker=tr["speaker"],
+                     source_line=source_line(quote.source, gettext, lang),
                      lang=lang, dir=tr["dir"], credit=tr["credit"], draft_mark=tr["draft_mark"],
                      original_speaker=quote.speaker if tr["speaker"] != quote.speaker else "",
                      original=quote.text if bilingual else "", original_lang=own if bilingual else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from . import sources
+from . import languages, sources
 
 
 def _plain(message: str, **kw) -> str:
@@ -14,11 +14,7 @@ def _plain(message: str, **kw) -> str:
 
 def date_text(day: date | None, lang: str = "en") -> str:
     """A date written out in the output's language ("29 November 2016", "29 ноября 2016 г.")."""
-    if day is None:
-        return ""
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale="en_GB" if lang == "en" else lang)
+    return languages.format_date(day, lang) if day is not None else ""
 
 
 def _language_name(code: str, lang: str) -> str:
@@ -72,8 +68,9 @@ class Credit:
         return out
 
 
-def credit(source, lang: str = "en", gettext=_plain) -> Credit:
-    """The credit of a stored source (or its metadata dict) in ``lang``; ``gettext(message, **kw)`` translates.
+def credit(source, lang: str = "en", gettext=_plain, names=None) -> Credit:
+    """The credit of a stored source (or its metadata dict) in ``lang``; ``gettext(message, **kw)`` translates
+    and ``names(name)`` writes a person's name as that language does ("Лейла аш-Шами").
 
     The short citation names who the interview was recorded for and when, then the first edition
     that was actually published, with its own date; the full credit lists every edition truthfully
@@ -89,7 +86,9 @@ def credit(source, lang: str = "en", gettext=_plain) -> Credit:
         editions = sources.editions_from(meta)
     except sources.SourceFormatError:
         editions = ()
-    interviewers = tuple(meta.get("interviewers") or ())
+    name = names or str
+    interviewee = name(interviewee)
+    interviewers = tuple(name(n) for n in meta.get("interviewers") or ())
     recorded = sources._date(meta.get("recorded"), "recorded") if meta.get("recorded") else None
     recorded_for = str(meta.get("recorded_for") or "")
     cited = sources.cited_edition(editions)

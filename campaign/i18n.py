@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
+from . import languages
+
 babel = Babel()
-RTL = {"ar", "he", "fa", "ur"}
 
 
 def select_locale() -> str:
@@ -21,8 +22,7 @@ def select_locale() -> str:
 
 def direction(lang: str | None = None) -> str:
     """``rtl`` for right-to-left languages, ``ltr`` otherwise."""
-    lang = lang or str(get_locale() or "en")
-    return "rtl" if lang.split("_")[0] in RTL else "ltr"
+    return languages.direction(lang or str(get_locale() or "en"))
 
 
 def init_app(app):
@@ -33,4 +33,4 @@ def init_app(app):
     @app.context_processor
     def language():
         lang = str(get_locale() or "en")
-        return {"lang": lang, "dir": direction(lang)}
+        return {"lang": lang, "dir": direction(lang), "language_choices": languages.choices()}

@@ -41,6 +41,17 @@ def padded(count: int, multiple: int) -> int:
     return max(multiple, -(-count // multiple) * multiple)
 
 
+BINDINGS = ("left", "right")
+
+
+def mirrored(pair: tuple, binding: str) -> tuple:
+    """A (left, right) pair as placed for the binding: swapped for a booklet bound on the right
+    (a right-to-left edition opens from what a left-bound booklet calls its back)."""
+    if binding not in BINDINGS:
+        raise ImpositionError(f"binding must be one of {', '.join(BINDINGS)}, not {binding!r}")
+    return pair[::-1] if binding == "right" else pair
+
+
 def saddle_order(count: int) -> list[tuple[Slot, Slot]]:
     """For each sheet side in printing order (front, back, front, …): the (left, right) pages.
 
@@ -163,24 +174,29 @@ class _Sheets:
         return out.getvalue()
 
 
-def booklet(pdf: bytes) -> bytes:
-    """Saddle-stitch imposition: two pages per sheet side, sheet twice the page's width."""
+def booklet(pdf: bytes, binding: str = "left") -> bytes:
+    """Saddle-stitch imposition: two pages per sheet side, sheet twice the page's width.
+
+    ``binding="right"`` mirrors every sheet side for right-to-left editions (Arabic): page 1 then
+    sits left of the fold on the first sheet's outer side, and the pages run leftwards."""
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 1, BOOKLET_SHEETS)
     x0, y0 = sheet_w / 2 - width, (sheet_h - height) / 2  # the fold is the sheet's centre line
     sheets = _Sheets(reader)
-    for left, right in saddle_order(len(reader.pages)):
+    for left, right in (mirrored(p, binding) for p in saddle_order(len(reader.pages))):
         sheets.side(sheet_w, sheet_h, [(left, x0, y0), (right, x0 + width, y0)])
     return sheets.pdf("booklet")
 
 
-def zine(pdf: bytes) -> bytes:
-    """Pocket zine: four pages per sheet side (A6 on A4 portrait), cut across and stacked."""
+def zine(pdf: bytes, binding: str = "left") -> bytes:
+    """Pocket zine: four pages per sheet side (A6 on A4 portrait), cut across and stacked
+    (``binding="right"`` mirrors each half for right-to-left editions)."""
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 2, ZINE_SHEETS)
     x0, y0 = sheet_w / 2 - width, sheet_h / 2 - height  # fold and cut on the centre lines
     sheets = _Sheets(reader)
-    for (top_left, top_right), (bottom_left, bottom_right) in zine_order(len(reader.pages)):
+    for top, bottom in zine_order(len(reader.pages)):
+        (top_left, top_right), (bottom_left, bottom_right) = mirrored(top, binding), mirrored(bottom, binding)
         sheets.side(sheet_w, sheet_h, [(top_left, x0, y0 + height), (top_right, x0 + width, y0 + height),
                                        (bottom_left, x0, y0), (bottom_right, x0 + width, y0)])
     return sheets.pdf("pocket zine")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import segno
 
-from . import credits, quotes, render as renderer, translations, verbatim
+from . import credits, languages, quotes, render as renderer, translations, verbatim
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
@@ -87,7 +87,7 @@ DESIGNS = {
                      base_pt=9, reference_width=148, scales=_steps(0.85, 2.2), margin=9, two_up=True,
                      noun="two-up sheet"),
 }
-LANGUAGES = {"en": "ltr", "ru": "ltr", "ar": "rtl"}
+LANGUAGES = {code: lang.dir for code, lang in languages.LANGUAGES.items()}
 # How quotations are printed in a leaflet whose language is not theirs: translated into it (the
 # default), in the original language, or both side by side. Translations must be reviewed unless
 # the organizer allows drafts, which are then marked "draft translation" on the page.
@@ -285,9 +285,11 @@ DEFAULT_AUTHOR = "Handbill"  # a leaflet without a contact line is signed by the
 # -- data → HTML → PDF ------------------------------------------------------------------------
 
 def _credit(source, lang: str = "en") -> dict:
-    """The source credit in the leaflet's language (see ``credits.credit``), as template data."""
-    found = credits.credit(source, lang, credits.catalog_gettext(catalog(lang)))
-    return {**found.as_dict(), "interviewers": list(found.interviewers)}
+    """The source credit in the leaflet's language (see ``credits.credit``), people's names as it writes them."""
+    names = translations.library_texts(lang).speaker if lang != "en" else None
+    found = credits.credit(source, lang, credits.catalog_gettext(catalog(lang)), names=names)
+    return {**found.as_dict(), "interviewers": list(found.interviewers),
+            "speaker": source.interviewee}  # as the source spells it, for the PDF's metadata
 
 
 def gather(spec: LeafletSpec) -> dict:
@@ -305,7 +307,9 @@ def gather(spec: LeafletSpec) -> dict:
     data["quotes"] = items
     data["sources"] = list(by_source.values())
     data["bilingual"] = spec.quotations == "bilingual" and any(q["tr"] for q in items)
-    data["draft_mark"] = translations.draft_mark(spec.lang) if any(q["tr"] and q["tr"]["draft"] for q in items) else ""
+    with_context = DESIGNS[spec.design].id == "handout"  # the one design that prints context lines
+    drafts = any(q["tr"] and (q["tr"]["draft"] or (with_context and q["tr"]["context_draft"])) for q in items)
+    data["draft_mark"] = translations.draft_mark(spec.lang) if drafts else ""
     return data
 
 

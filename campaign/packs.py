@@ -23,16 +23,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import credits, passages, quotes, render as renderer, sources, translations, verbatim
+from . import credits, languages, passages, quotes, render as renderer, sources, translations, verbatim
 from .db import db
 from .models import Question, Quote, Source, Theme, quote_themes
 from .glossary import Term, load_glossary, runs
 from .pamphlets import PamphletError
 
 TEMPLATE = "print/pack.html"
-LANGUAGES = ("en", "ru", "ar")
+LANGUAGES = languages.CODES
 DATA_LANG = "en"  # the library's themes, notes, questions and glossary are written in English
-RTL = {"ar"}
 SIZES = {"A5": (148, 210), "A4": (210, 297), "Letter": (215.9, 279.4), "A6": (105, 148)}
 PAGE_SIZES = {"A5": "A5", "A4": "A4", "Letter": "letter", "A6": "A6"}  # CSS page size keywords
 IMPOSITIONS = ("none", "booklet", "zine")
@@ -347,8 +346,10 @@ def _section_quotes(index: int, section: SectionSpec, own: dict[str, list[str]] 
 
 
 def _source_credit(source: Source, lang: str = DATA_LANG) -> dict:
-    """What the cover, the attributions and the credits page say about a source (``credits.credit``)."""
-    found = credits.credit(source, lang, credits.catalog_gettext(renderer.catalog(lang)))
+    """What the cover, the attributions and the credits page say about a source (``credits.credit``), people's
+    names as the pack's language writes them."""
+    names = translations.library_texts(lang).speaker if lang != DATA_LANG else None
+    found = credits.credit(source, lang, credits.catalog_gettext(renderer.catalog(lang)), names=names)
     return {**found.as_dict(), "interviewers": list(found.interviewers)}
 
 
@@ -388,8 +389,12 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
     # A pack in Russian or Arabic prints the library's translated texts where they may be used
     # (reviewed, or drafts when allowed and then marked); the rest stays in English, marked so.
     texts = translations.library_texts(spec.lang) if spec.lang != DATA_LANG else None
-    direction = "rtl" if spec.lang in RTL else "ltr"
+    direction = languages.direction(spec.lang)
     drafts_used = False
+
+    def tie(text: str) -> str:
+        """A translated text set for print in the pack's language (Russian: short words tied)."""
+        return languages.typeset(text, spec.lang)
 
     def in_lang(entry) -> dict:
         """lang, dir and draft flag of a text: the pack's language when translated, else English."""
@@ -410,12 +415,12 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
             intro_runs = runs(section.note, terms=terms, seen=seen, use_prefix=prefix)
             intro_in = {"lang": spec.lang, "dir": direction, "draft": False}
         elif tr_theme and tr_theme.get("description"):
-            intro_runs, intro_in = runs(str(tr_theme["description"])), title_in
+            intro_runs, intro_in = runs(tie(str(tr_theme["description"]))), title_in
         else:
             intro_runs = runs(theme.description or "", terms=terms, seen=seen, use_prefix=prefix)
             intro_in = in_lang(None)
         out = {"n": n, "id": f"s-{theme.id}", "theme": theme.id,
-               "title": str(tr_theme["name"]) if tr_theme else theme.name, "title_in": title_in,
+               "title": tie(str(tr_theme["name"])) if tr_theme else theme.name, "title_in": title_in,
                "intro": intro_runs, "intro_in": intro_in, "excerpts": [], "questions": []}
         shown_prompts: set[int] = set()
         ids, chosen, paragraphs = contents[n - 1]
@@ -452,13 +457,17 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
                     continue
                 draft = found.status != "reviewed"
                 drafts_used = drafts_used or draft
-                excerpt["translations"].append({"quote": q.id, "missing": False, "text": found.text, "draft": draft,
+                excerpt["translations"].append({"quote": q.id, "missing": False, "text": tie(found.text), "draft": draft,
                                                 "credit": translations.credit(found, spec.lang),
                                                 "speaker": texts.speaker(q.speaker)})
             for q in group:
-                if q.context:
+                tr_context = texts.context(q.id, spec.drafts) if texts and q.context else None
+                if tr_context:  # translated like the quotations: a draft only when allowed, then marked
+                    excerpt["notes"].append({"quote": q.id, "runs": runs(tie(str(tr_context["text"]))),
+                                             "in": in_lang(tr_context)})
+                elif q.context:
                     excerpt["notes"].append({"quote": q.id, "runs": runs(q.context, terms=terms, seen=seen,
-                                                                         use_prefix=prefix)})
+                                                                         use_prefix=prefix), "in": in_lang(None)})
             out["excerpts"].append(excerpt)
         tr_questions = texts.theme_questions(theme.id, spec.drafts) if texts else None
         order = [q.id for q in db.session.scalars(select(Question).where(Question.theme_id == section.theme)
@@ -468,14 +477,21 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         tr_in = in_lang(texts.questions.get(theme.id)) if tr_questions else in_lang(None)
         for q in chosen:
             if tr_questions:
-                item = {"runs": runs(tr_questions[order.index(q.id)]), "in": tr_in}
+                item = {"runs": runs(tie(tr_questions[order.index(q.id)])), "in": tr_in}
             else:
                 item = {"runs": runs(q.text, terms=terms, seen=seen, use_prefix=prefix), "in": in_lang(None)}
             out["questions"].append({"draft": q.status != "reviewed", "passages": list(q.passages or []), **item})
         by_slug = {t.slug: t for t in terms}
-        out["terms"] = [{"slug": s, "term": by_slug[s].term, "use": prefix + s,
-                         "as": seen[s] if seen[s].casefold() != by_slug[s].term.casefold() else ""}
-                        for s in sorted(seen, key=lambda s: seen[s].casefold())]
+        out["terms"] = []
+        for s in seen:
+            # In a translated pack the list names each term as its glossary entry does (translated,
+            # with the English words the passage uses), in the order of the translated glossary.
+            tr_term = texts.term(by_slug[s].term, spec.drafts) if texts else None
+            shown = str(tr_term["term"]) if tr_term else by_slug[s].term
+            english = seen[s] if tr_term else (seen[s] if seen[s].casefold() != shown.casefold() else "")
+            out["terms"].append({"slug": s, "term": shown, "use": prefix + s, "as": english,
+                                 "in": in_lang(tr_term) if texts else in_lang(None)})
+        out["terms"].sort(key=lambda t: t["term"].casefold())
         for s in seen:
             used.setdefault(s, []).append(prefix + s)
         sections.append(out)
@@ -492,7 +508,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         entries.append({"slug": t.slug, "term": str(tr_term["term"]) if tr_term else t.term,
                         "original": t.term if tr_term else "", "in": in_lang(tr_term),
                         "aliases": [a for a in t.aliases if a != t.term],
-                        "definition": str(tr_term["definition"]) if tr_term else t.definition,
+                        "definition": tie(str(tr_term["definition"])) if tr_term else t.definition,
                         "uses": used.get(t.slug, [])})
     entries.sort(key=lambda e: e["term"].casefold())
     return {
@@ -542,10 +558,12 @@ def render(context: dict) -> bytes:
     from . import impose
 
     pdf = renderer.write_pdf(render_html(context), options=pdf_options(context))
+    # A right-to-left pack opens on the right: its sheets are imposed mirrored.
+    binding = "right" if languages.direction(context["lang"]) == "rtl" else "left"
     if context.get("imposition") == "booklet":
-        return impose.booklet(pdf)
+        return impose.booklet(pdf, binding)
     if context.get("imposition") == "zine":
-        return impose.zine(pdf)
+        return impose.zine(pdf, binding)
     return pdf
 
 

@@ -15,12 +15,12 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
-from . import audit
+from . import audit, languages
 from .db import db
 from .models import Question, Quote, QuoteTranslation, Theme
 
 # The languages translations are kept for, with their names in their own language.
-LANGS = {"ru": "Русский", "ar": "العربية"}
+LANGS = {c: languages.native_name(c) for c in languages.CODES if c != "en"}
 STATUSES = ("draft", "reviewed")
 MACHINE_DRAFT = "machine draft"
 MAX_TEXT_CHARS = 4000
@@ -199,9 +199,12 @@ def load(folder: Path, report, errors: list[str]) -> None:
 
     glossary_terms = _glossary_terms(folder.parent / "glossary.yaml", read_yaml)
     for path in sorted(Path(folder).glob("*.yaml")):
-        lang = path.stem
+        lang, _sep, part = path.stem.partition("-")
         name = f"translations/{path.name}"
-        if lang not in LANGS:
+        if lang in LANGS and part == "context":  # <lang>-context.yaml: the context lines, read by outputs
+            errors.extend(f"{name}: {problem}" for problem in check_contexts(read_yaml(path) or {}))
+            continue
+        if lang not in LANGS or part:
             errors.append(f"{name}: unknown language {lang!r} (expected one of {', '.join(LANGS)})")
             continue
         data = read_yaml(path, lines=True) or {}
@@ -215,6 +218,22 @@ def load(folder: Path, report, errors: list[str]) -> None:
         for problem in check_library_texts(data, glossary_terms):
             errors.append(f"{name}: {problem}")
     db.session.flush()
+
+
+def check_contexts(data) -> list[str]:
+    """Problems in a ``<lang>-context.yaml``: ``contexts`` maps quotation ids to {text, status, translator}."""
+    contexts = data.get("contexts") if isinstance(data, dict) else None
+    if not isinstance(contexts, dict):
+        return ["expected a mapping `contexts` of quotation ids to {text, status, translator}"]
+    problems = []
+    for qid, entry in contexts.items():
+        if db.session.get(Quote, str(qid)) is None:
+            problems.append(f"contexts: {qid}: unknown quotation id")
+        elif not isinstance(entry, dict) or not str(entry.get("text") or "").strip():
+            problems.append(f"contexts: {qid}: needs text")
+        elif entry.get("status", "draft") not in STATUSES:
+            problems.append(f"contexts: {qid}: status: expected draft or reviewed")
+    return problems
 
 
 def _glossary_terms(path: Path, read_yaml) -> set[str] | None:
@@ -335,6 +354,7 @@ class LibraryTexts:
     glossary: dict[str, dict] = field(default_factory=dict)
     questions: dict[str, dict] = field(default_factory=dict)
     speakers: dict[str, str] = field(default_factory=dict)
+    contexts: dict[str, dict] = field(default_factory=dict)
 
     def _usable(self, entry: dict | None, allow_drafts: bool) -> dict | None:
         if entry is None or (entry.get("status", "draft") != "reviewed" and not allow_drafts):
@@ -354,12 +374,16 @@ class LibraryTexts:
         entry = self._usable(self.questions.get(theme_id), allow_drafts)
         return list(entry["items"]) if entry else None
 
+    def context(self, quote_id: str, allow_drafts: bool = False) -> dict | None:
+        """A quotation's context line ``{text, status, translator}``, or None."""
+        return self._usable(self.contexts.get(quote_id), allow_drafts)
+
     def speaker(self, name: str) -> str:
         """A speaker's name in this language's standard spelling (the original when unknown)."""
         return self.speakers.get(name, name)
 
 
-_texts_cache: dict[tuple[str, float], LibraryTexts] = {}
+_texts_cache: dict[tuple, LibraryTexts] = {}
 
 
 def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTexts:
@@ -370,9 +394,11 @@ def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTe
     path = folder / f"{lang}.yaml"
     if lang not in LANGS or not path.exists():
         return LibraryTexts(lang)
-    key = (str(path), path.stat().st_mtime)
+    context_path = folder / f"{lang}-context.yaml"
+    key = (str(path), path.stat().st_mtime, context_path.exists() and context_path.stat().st_mtime)
     if key not in _texts_cache:
         data = read_yaml(path) or {}
+        contexts = (read_yaml(context_path) or {}).get("contexts") if context_path.exists() else None
 
         def section(name):
             value = data.get(name) or {}
@@ -381,19 +407,15 @@ def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTe
         speakers = data.get("speakers") or {}
         _texts_cache[key] = LibraryTexts(lang, themes=section("themes"), glossary=section("glossary"),
                                          questions=section("questions"),
-                                         speakers={str(k): str(v) for k, v in speakers.items()})
+                                         speakers={str(k): str(v) for k, v in speakers.items()},
+                                         contexts={str(k): v for k, v in (contexts or {}).items()
+                                                   if isinstance(v, dict) and v.get("text")})
     return _texts_cache[key]
 
 
 # -- translated quotations in outputs (leaflets, cards, reading packs) -------------------------
 
-RTL = {"ar"}
-LANG_NAMES_EN = {"en": "English", "ru": "Russian", "ar": "Arabic"}
-
-
-def direction(lang: str) -> str:
-    """``rtl`` for a right-to-left language, else ``ltr``."""
-    return "rtl" if lang.split("-")[0] in RTL else "ltr"
+direction = languages.direction
 
 
 class MissingTranslation(LookupError):
@@ -401,7 +423,7 @@ class MissingTranslation(LookupError):
 
     def __init__(self, quote_id: str, lang: str, state: str):
         self.quote_id, self.lang, self.state = quote_id, lang, state
-        language = LANG_NAMES_EN.get(lang, lang)
+        language = languages.english_name(lang)
         if state == "draft":
             why = (f"quotation {quote_id!r} has only a draft {language} translation ({lang}), not yet reviewed: "
                    "review it on the translator page, or allow draft translations (they are then marked "
@@ -430,9 +452,14 @@ def output_quote(quote: Quote, lang: str, allow_drafts: bool = False) -> dict | 
     draft = found.status != "reviewed"
     with force_locale(lang):
         mark = str(DRAFT_MARK) if draft else ""
+    texts = library_texts(lang)
+    # The context line in the output's language when there is one it may print (same rule as the quotation).
+    context = texts.context(quote.id, allow_drafts) if quote.context else None
     return {"lang": lang, "dir": direction(lang), "text": found.text, "credit": credit(found, lang),
             "draft": draft, "draft_mark": mark, "status": found.status,
-            "speaker": library_texts(lang).speaker(quote.speaker),
+            "speaker": texts.speaker(quote.speaker),
+            "context": str(context["text"]) if context else "",
+            "context_draft": bool(context) and context.get("status", "draft") != "reviewed",
             "original_lang": own, "original_dir": direction(own)}
 
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
+from .. import languages
 from ..config import ROOT
 from ..filters import emphasis
 from .errors import RenderError
@@ -45,6 +46,7 @@ def environment(translations=None) -> jinja2.Environment:
     env.filters["emphasis"] = emphasis
     env.filters["page_value"] = page_value
     env.filters["url_parts"] = url_parts
+    env.filters.update(languages.PRINT_FILTERS)
     if translations is None:
         env.install_null_translations(newstyle=True)
     else:

@@ -9,11 +9,12 @@ from urllib.parse import urljoin
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import authz, cards, cards_batch, quotes, render
+from .. import authz, cards, cards_batch, languages, quotes, render, translations
 from ..db import db
 from ..models import Quote
 
@@ -149,6 +150,9 @@ class CardsForm(FlaskForm):
     palette = RadioField(_l("Palette"), default=cards.DEFAULT_PALETTE)
     mark = StringField(_l("Campaign mark or handle (optional, small line at the bottom)"),
                        validators=[Optional(), Length(max=cards.MARK_MAX)])
+    lang = SelectField(_l("Language of the cards"), choices=[SelectChoice(c, n) for c, n in languages.choices()],
+                       default="en")
+    drafts = BooleanField(_l("Allow draft translations (each card is marked “draft translation”)"))
 
     def fill_choices(self):
         """Themes, quotations, formats and palettes from the library and the card module."""
@@ -198,6 +202,12 @@ def _batch_form():
     except quotes.QuoteError as exc:
         form.quotes.errors = list(form.quotes.errors) + [exc.message]
         return form, None
+    try:  # every chosen quotation must have a translation the cards may print
+        for quote in chosen:
+            _card_data(form, quote)
+    except translations.MissingTranslation as exc:
+        form.lang.errors = list(form.lang.errors) + [exc.message]
+        return form, None
     total = len(chosen) * len(form.formats.data)
     if total > MAX_BATCH:
         form.formats.errors = list(form.formats.errors) + [
@@ -207,19 +217,35 @@ def _batch_form():
     return form, chosen
 
 
+def _card_data(form, quote) -> cards.CardQuote:
+    """A card's data in the batch's language (``MissingTranslation`` when it has none to print)."""
+    lang = form.lang.data if form.lang.data in languages.CODES else "en"
+    if lang == "en":
+        return cards.card_quote(quote)
+    return cards.card_quote(quote, _card_gettext(lang), lang=lang, drafts=bool(form.drafts.data))
+
+
+def _language_params(form) -> dict:
+    """The card URL parameters for the batch's language."""
+    if form.lang.data in (None, "", "en"):
+        return {}
+    return {"lang": form.lang.data, **({"drafts": 1} if form.drafts.data else {})}
+
+
 def _batch(form, chosen) -> list[dict]:
     """The cards of a batch, in quotation then format order, with their URLs and alt text."""
     mark = " ".join((form.mark.data or "").split())
     out = []
     for quote in chosen:
-        data = cards.card_quote(quote)
+        data = _card_data(form, quote)
+        extra = _language_params(form)
         source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
         for name in [f for f in cards.FORMATS if f in form.formats.data]:
             key = cards.cache_key(data, name, form.palette.data, mark, source_url)
             out.append({"quote": quote, "data": data, "format": cards.FORMATS[name], "mark": mark,
                         "source_url": source_url, "filename": cards.filename(quote.id, name),
-                        "url": card_url(quote.id, key, name, form.palette.data, mark),
-                        "download": card_url(quote.id, key, name, form.palette.data, mark, download=1)})
+                        "url": card_url(quote.id, key, name, form.palette.data, mark, **extra),
+                        "download": card_url(quote.id, key, name, form.palette.data, mark, download=1, **extra)})
     return out
 
 

@@ -7,14 +7,14 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, ics, messages, pamphlet_store, privacy, ratelimit, roster as rosters
+from .. import authz, groups, ics, languages, messages, pamphlet_store, privacy, ratelimit, roster as rosters
 from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
@@ -24,11 +24,7 @@ from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)
 
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Русский", "ar": "العربية", "uk": "Українська", "de": "Deutsch", "fr": "Français",
-    "es": "Español", "it": "Italiano", "tr": "Türkçe", "fa": "فارسی", "ku": "Kurdî", "pl": "Polski",
-    "pt": "Português", "nl": "Nederlands", "ka": "ქართული", "be": "Беларуская", "kk": "Қазақша", "he": "עברית",
-}
+LANGUAGE_NAMES = languages.NATIVE_NAMES
 
 
 def _no_controls(form, field):
@@ -508,11 +504,12 @@ def csrf_field_value():
 
 
 @bp.app_template_filter("local_time")
-def local_time(value: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Format a time (already in the group's zone)."""
-    return value.strftime(fmt)
+def local_time(value: datetime, style: str = "datetime") -> str:
+    """A time already in the group's zone, written in the page's (or message's) language (``languages.format_date``)."""
+    return languages.format_date(value, str(get_locale() or "en"), style)
 
 
 @bp.app_template_filter("utc_date")
 def utc_date(value: datetime | None) -> str:
-    return (value or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    """A day in the page's language (ISO 2026-12-01 in English)."""
+    return languages.format_date(value or datetime.now(timezone.utc), str(get_locale() or "en"), "day")

@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
-from .. import authz, leaflets, pamphlet_store, pamphlets, quotes, render, verbatim
+from .. import authz, languages, leaflets, pamphlet_store, pamphlets, quotes, render, verbatim
 from ..db import db
 
 bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
@@ -31,10 +31,25 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The designs' names and descriptions as the builder shows them, in the catalogs for translation
+# (campaign.leaflets keeps the English ones: it also runs in render workers, without Babel).
+DESIGN_TEXTS = {
+    "poster": (_l("Single-quote poster"),
+               _l("One quotation set large, with its speaker and source; for walls and noticeboards.")),
+    "flyer": (_l("Flyer: headline, quotations, call to action"),
+              _l("A headline, two or three quotations and what to do next; to hand out.")),
+    "handout": (_l("Two-column handout with context"),
+                _l("A headline, an introduction and up to four quotations with their context, in two columns.")),
+    "two-up": (_l("Two A5 flyers on one sheet (cut in half)"),
+               _l("The flyer printed twice on a landscape sheet, to cut in half: half the paper.")),
+}
+
+
 class LeafletForm(FlaskForm):
     """A leaflet: design, paper, quotations, the organizer's texts and print options."""
 
-    design = SelectField(_l("Design"), choices=[SelectChoice(d.id, d.label) for d in leaflets.DESIGNS.values()],
+    design = SelectField(_l("Design"), choices=[SelectChoice(d.id, DESIGN_TEXTS.get(d.id, (d.label,))[0])
+                                                  for d in leaflets.DESIGNS.values()],
                          default="flyer")
     size = SelectField(_l("Paper size"), choices=[SelectChoice(k, s.label) for k, s in leaflets.SIZES.items()], default="A5")
     orientation = SelectField(_l("Orientation"), choices=[SelectChoice("portrait", _l("Portrait")),
@@ -52,8 +67,7 @@ class LeafletForm(FlaskForm):
     qr_label = StringField(_l("Words beside the QR code"), validators=[Optional(), Length(max=leaflets.LIMITS["qr_label"])])
     contact = StringField(_l("Issued by / contact line"), validators=[Optional(), Length(max=leaflets.LIMITS["contact"])])
     bleed = BooleanField(_l("Copy-shop print: 3 mm bleed and crop marks"), default=True)
-    lang = SelectField(_l("Language of your texts"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
-                                                                  SelectChoice("ar", "العربية")],
+    lang = SelectField(_l("Language of your texts"), choices=[SelectChoice(c, n) for c, n in languages.choices()],
                        default="en")
     quotations = SelectField(_l("Quotations in a Russian or Arabic leaflet"),
                              choices=[SelectChoice("translated", _l("Translated into the leaflet's language")),

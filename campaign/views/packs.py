@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
-from .. import audit, authz, glossary, impose, pamphlet_store, packs, render
+from .. import audit, authz, glossary, impose, languages, pamphlet_store, packs, render
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -57,7 +57,7 @@ class PackForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     subtitle = StringField(_l("Subtitle"), validators=[Length(max=200)])
     editor = StringField(_l("Edited by (optional)"), validators=[Length(max=120)])
-    lang = SelectField(_l("Language of the pack"), choices=options([("en", "English"), ("ru", "Русский"), ("ar", "العربية")]),
+    lang = SelectField(_l("Language of the pack"), choices=options(languages.choices()),
                        default="en")
     size = SelectField(_l("Page size"), choices=options([("A5", _l("A5 (booklet from A4 sheets)")), ("A4", "A4"),
                                                   ("Letter", "US Letter"), ("A6", _l("A6 (pocket zine)"))]),

@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
-from .. import audit, authz, quotes, review
+from .. import audit, authz, guard_text, quotes, review
 from ..db import db
 from ..models import Quote, Source
 
@@ -68,7 +68,7 @@ def _save(form: QuoteForm, existing: Quote | None):
     except quotes.QuoteError as exc:
         db.session.rollback()
         target = getattr(form, exc.field, None) or form.text
-        target.errors = list(target.errors) + [exc.message]
+        target.errors = list(target.errors) + [guard_text.translate(exc.message)]  # the guard's, translated
         return None
     if not changed:
         flash(_("Nothing changed."))
