@@ -113,7 +113,7 @@ def test_reminders_go_the_day_before_to_confirmed_people_who_asked_once(make_app
     assert [to for to, _data in smtp_server.received] == [["reader1@example.net"]] * 2
     mail = message_from_bytes(smtp_server.received[0][1], policy=policy.default)
     assert mail["Subject"] == "Reminder: Reading Burning Country"
-    assert "2030-05-06 18:00" in mail.get_body(("plain",)).get_content()  # in the group's time zone
+    assert "Mon 2030-05-06, 18:00–20:00" in mail.get_body(("plain",)).get_content()  # in the group's time zone
     [ics] = [part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"]
     assert len(list(Calendar.from_ical(ics.get_content()).walk("VEVENT"))) == 2
 
