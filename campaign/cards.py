@@ -159,12 +159,15 @@ class CardQuote:
         return alt
 
 
-def source_line(source, gettext=lambda s, **kw: s % kw, lang: str = "en") -> str:
-    """A short attribution for a card: the citation of ``credits.credit`` in the card's language."""
-    return credits.credit(source, lang, gettext).cite
+def source_line(source, gettext=None, lang: str = "en") -> str:
+    """A short attribution for a card: the citation of ``credits.credit`` in the card's language
+    (its words from that language's catalogue unless ``gettext`` is given), publishers' names isolated."""
+    if gettext is None:
+        gettext = credits.catalog_gettext(renderer.catalog(lang))
+    return credits.credit(source, lang, gettext, isolate=True).cite
 
 
-def card_quote(quote, gettext=lambda s, **kw: s % kw, *, lang: str | None = None, drafts: bool = False,
+def card_quote(quote, gettext=None, *, lang: str | None = None, drafts: bool = False,
                bilingual: bool = False) -> CardQuote:
     """Plain card data from a quotation already fetched through ``quotes.get_verified``.
 
@@ -544,7 +547,7 @@ def validate(data: dict) -> CardSpec:
                     bilingual=bilingual, source_url=str(data.get("source_url") or ""))
 
 
-def gather(spec: CardSpec, gettext=lambda s, **kw: s % kw) -> CardContext:
+def gather(spec: CardSpec, gettext=None) -> CardContext:
     """Read the quotation (re-verified) and its translation when the card asks for one."""
     from . import quotes, translations
 

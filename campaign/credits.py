@@ -68,9 +68,11 @@ class Credit:
         return out
 
 
-def credit(source, lang: str = "en", gettext=_plain, names=None) -> Credit:
+def credit(source, lang: str = "en", gettext=_plain, names=None, *, isolate: bool = False) -> Credit:
     """The credit of a stored source (or its metadata dict) in ``lang``; ``gettext(message, **kw)`` translates
-    and ``names(name)`` writes a person's name as that language does ("Лейла аш-Шами").
+    and ``names(name)`` writes a person's name as that language does ("Лейла аш-Шами"). With ``isolate``
+    the publishers' names in the short citation are set apart in Unicode isolates when their direction
+    differs from the language's (plain text: alt texts, card lines, metadata), so "Open Left" stays whole.
 
     The short citation names who the interview was recorded for and when, then the first edition
     that was actually published, with its own date; the full credit lists every edition truthfully
@@ -101,15 +103,19 @@ def credit(source, lang: str = "en", gettext=_plain, names=None) -> Credit:
         """A date in the output's language."""
         return date_text(day, lang)
 
+    def run(name: str) -> str:
+        """A publisher's name, isolated in its own direction when asked."""
+        return languages.isolate_plain(name, lang) if isolate else name
+
     if recorded_for:
-        cite = gettext("Interview for %(publisher)s", publisher=recorded_for)
+        cite = gettext("Interview for %(publisher)s", publisher=run(recorded_for))
         brief = cite + (f" ({recorded.year})" if recorded else "")
         cite += f"{comma}{when(recorded)}" if recorded else ""
         if cited is not None and cited.publisher and cited.publisher != recorded_for:
-            cite += f"{semicolon}{cited.publisher}" + (f"{comma}{when(cited.date)}" if cited.date else "")
+            cite += f"{semicolon}{run(cited.publisher)}" + (f"{comma}{when(cited.date)}" if cited.date else "")
     else:
         publisher = (cited.publisher if cited else "") or title
-        cite = gettext("%(publisher)s interview", publisher=publisher) if interviewers else publisher
+        cite = gettext("%(publisher)s interview", publisher=run(publisher)) if interviewers else run(publisher)
         day = cited.date if cited else None
         brief = cite + (f" ({day.year})" if day else "")
         cite += f"{comma}{when(day)}" if day else ""

@@ -108,7 +108,7 @@ def test_english_headline_on_an_arabic_leaflet_runs_left_to_right(app):
     with app.app_context():
         spec = leaflets.validate({**FLYER, "lang": "ar", "headline": "Aleppo: the people's voice"})
         html = render.render_html(leaflets.DESIGNS[spec.design].template,
-                                  leaflets.template_context(spec, leaflets.context(spec), 1.0))
+                                  leaflets.template_context(spec, leaflets.gather(spec), 1.0))
     assert re.search(r'<h1 class="headline"[^>]*><p dir="ltr">Aleppo', html), html[:2000]
     assert 'class="credits by-field"' in html
 
