@@ -197,6 +197,29 @@ def isolate_text(text):
     return Markup('<span dir="{}">{}</span>').format(text_direction(str(text), "ltr"), escape(text))
 
 
+_RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+_LTR_CHARS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u052f"
+# A run of the other direction: from its first strong letter to its last, with none of the line's own between.
+_RUNS = {"rtl": re.compile(f"[{_LTR_CHARS}](?:[^{_RTL_CHARS}]*[{_LTR_CHARS}])?"),
+         "ltr": re.compile(f"[{_RTL_CHARS}](?:[^{_LTR_CHARS}]*[{_RTL_CHARS}])?")}
+
+
+def isolate_runs(text):
+    """For print: a sentence set in its own direction, each run of the other direction inside it (an
+    English publisher in an Arabic line) its own ``<span dir>``, so no punctuation drifts across it."""
+    if not text:
+        return text
+    own = text_direction(str(text), "ltr")
+    other = "ltr" if own == "rtl" else "rtl"
+    parts, at = [], 0
+    for found in _RUNS[own].finditer(str(text)):
+        parts.append(escape(str(text)[at:found.start()]))
+        parts.append(Markup('<span dir="{}">{}</span>').format(other, found.group()))
+        at = found.end()
+    parts.append(escape(str(text)[at:]))
+    return Markup('<span dir="{}">{}</span>').format(own, Markup("").join(parts))
+
+
 def isolate(text, lang: str | None = None) -> Markup:
     """An escaped run isolated from the text around it (``<bdi>``): in ``lang``'s direction, or, without
     one, in the direction of its own first strong character (user text of unknown language)."""
@@ -207,7 +230,7 @@ def isolate(text, lang: str | None = None) -> Markup:
 
 # The filters print templates use (the print renderer's own Jinja environment): pure, no app needed.
 PRINT_FILTERS = {"typeset": typeset, "text_dir": text_direction, "isolate": isolate, "separator": separator,
-                 "isolate_text": isolate_text}
+                 "isolate_text": isolate_text, "isolate_runs": isolate_runs}
 
 
 def init_app(app):

@@ -86,9 +86,15 @@ def test_arabic_leaflet_footer_citation_is_one_line_per_field_in_logical_order(a
         source = quotes.get_verified("open-air-prison").source
     title, url = bare(source.title), source.url
     assert title in lines, lines[-7:]
-    at = {name: lines.index(value) for name, value in (("title", title), ("publisher", "Open Left"), ("url", url))}
-    date_line = next(i for i, line in enumerate(lines) if "2016" in line and "نوفمبر" in line and i > at["title"])
-    assert at["title"] < at["publisher"] < date_line < at["url"], lines[at["title"] - 2:at["url"] + 1]
+    at = {name: lines.index(value) for name, value in (("title", title), ("url", url))}
+
+    def line_with(*words):
+        """The first line after the title holding all the words."""
+        return next(i for i, line in enumerate(lines) if i > at["title"] and all(w in line for w in words))
+    # the edition lines as the credit lists them: recorded for Open Left, published by LeftEast (its
+    # address on the next line), the edition quoted; English names never split an Arabic line's fields
+    recorded, published, quoted = line_with("Open Left", "نوفمبر"), line_with("LeftEast", "ديسمبر"), line_with("الاقتباسات", "18")
+    assert at["title"] < recorded < published == at["url"] - 1 < at["url"] < quoted, lines[at["title"] - 2:quoted + 1]
     assert not ENGLISH_DATES.search(pdftotext(pdf))
 
 
