@@ -342,12 +342,21 @@ def geometry(spec: LeafletSpec) -> dict:
     }
 
 
+def _subject(source: dict) -> str:
+    """A source's full credit for the PDF's subject; where the leaflet's language writes the speaker's name
+    otherwise ("Лейла аш-Шами"), the name as the source spells it follows in brackets, so it can be found."""
+    full, named, spelled = source["full"], source["interviewee"], source.get("speaker") or ""
+    if spelled and spelled not in full and named in full:
+        return full.replace(named, f"{named} ({spelled})", 1)
+    return full
+
+
 def pdf_options(spec: LeafletSpec, data: dict) -> renderer.PdfOptions:
     """Title, author, subject, language and keywords of the PDF."""
     speakers = sorted({q["speaker"] for q in data["quotes"]})
     first = data["quotes"][0]
     title = spec.title or spec.headline or _first_words((first.get("tr") or first)["text"])
-    subject = "; ".join(s["full"] for s in data["sources"])
+    subject = "; ".join(_subject(s) for s in data["sources"])
     keywords = ["leaflet", spec.design] + speakers
     if data.get("draft_mark"):
         # Whoever opens the file learns it holds unreviewed translations, even without printing it.

@@ -50,7 +50,9 @@ def _build(app, **data):
 
 def _qr_texts(pdf: bytes) -> list[str]:
     image = Image.open(io.BytesIO(render.pdf_to_png(pdf, 0, width=1800)))
-    return [r.text for r in zxingcpp.read_barcodes(image)]
+    # QR codes only: a leaflet prints no linear barcode, and the reader can take a line of bold
+    # type for an EAN-13 code
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 # -- geometry ----------------------------------------------------------------------------------
