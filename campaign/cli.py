@@ -133,11 +133,9 @@ def init_app(app):
     """Register the command groups."""
     for group in (library_cli, sources_cli, quotes_cli):
         app.cli.add_command(group)
-    from . import pamphlets
-    pamphlets.init_app(app)
-    from . import audit, pamphlet_store
+    from . import audit, pamphlets_cli
+    pamphlets_cli.init_app(app)
     audit.init_app(app)
-    pamphlet_store.init_app(app)
     from . import groups_cli
     groups_cli.init_app(app)
     from . import cards_cli
