@@ -25,8 +25,9 @@ from sqlalchemy import select
 
 from . import credits, languages, passages, quotes, render as renderer, sources, translations, verbatim
 from .db import db
-from .models import Question, Quote, Source, Theme, quote_themes
+from .models import Question, Quote, Source, Theme
 from .glossary import Term, load_glossary, runs
+from .themes import own_quotes
 from .pamphlets import PamphletError
 
 TEMPLATE = "print/pack.html"
@@ -300,22 +301,6 @@ def _select_questions(spec: PackSpec, index: int, section: SectionSpec) -> list[
         raise PamphletError(where, f"theme {section.theme!r} has only {len(chosen)} reviewed question(s); a section "
                                    f"needs {MIN_QUESTIONS} to {MAX_QUESTIONS} (review or add questions)")
     return chosen[:MAX_QUESTIONS]
-
-
-def own_quotes() -> dict[str, list[str]]:
-    """Theme id → the ids of the quotations whose first theme it is, in library order (one query)."""
-    rows = db.session.execute(select(quote_themes.c.quote_id, quote_themes.c.theme_id)
-                              .join(Theme, Theme.id == quote_themes.c.theme_id)
-                              .join(Quote, Quote.id == quote_themes.c.quote_id)
-                              .where(quotes.PRINTABLE)
-                              .order_by(Quote.position, Quote.id, Theme.position)).all()
-    first: dict[str, str] = {}
-    for quote_id, theme_id in rows:
-        first.setdefault(quote_id, theme_id)
-    out: dict[str, list[str]] = {}
-    for quote_id, theme_id in first.items():
-        out.setdefault(theme_id, []).append(quote_id)
-    return out
 
 
 def section_contents(spec: PackSpec, index: int, section: SectionSpec,
@@ -595,20 +580,3 @@ def build_keyed(spec: PackSpec, *, cache_dir=None, imposition: str | None = None
     k = key(spec, context)
     data, _hit = renderer.cached_bytes(cache_dir, k, lambda: render(context), suffix=".pdf")
     return data, k
-
-
-# -- what the builder offers ----------------------------------------------------------------
-
-def library_choices() -> list[dict]:
-    """Every theme with its quotations and questions, for the builder and the question editor."""
-    out = []
-    all_quotes = quotes.located(list(db.session.scalars(
-        select(Quote).where(quotes.PRINTABLE).order_by(Quote.position, Quote.id))))
-    for theme in db.session.scalars(select(Theme).order_by(Theme.position)):
-        tagged = [q for q in all_quotes if theme.id in q.theme_ids]
-        rows = list(db.session.scalars(select(Question).where(Question.theme_id == theme.id)
-                                       .order_by(Question.position, Question.id)))
-        out.append({"theme": theme, "quotes": tagged,
-                    "own": [q.id for q in tagged if q.theme_ids[0] == theme.id],
-                    "questions": rows})
-    return out

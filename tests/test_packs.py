@@ -14,7 +14,7 @@ import yaml
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
-from campaign import create_app, packs
+from campaign import create_app, packs, themes
 from campaign.db import db
 from campaign.models import Question
 from campaign.pamphlets import PamphletError
@@ -762,9 +762,9 @@ def test_the_shipped_full_pack_prints_every_quotation_once(pack_app):
     data = yaml.safe_load((ROOT / "pamphlets" / "reading-pack-full.yaml").read_text(encoding="utf-8"))
     with pack_app.app_context():
         spec = packs.validate(data)
-        own = packs.own_quotes()
+        own = themes.own_quotes()
         printed = [q for i, s in enumerate(spec.sections) for q in packs._section_quotes(i, s, own)]
         library = set(db.session.scalars(db.select(Quote.id)))
-        themes = {t for t in db.session.scalars(db.select(packs.Theme.id))}
+        theme_ids = {t for t in db.session.scalars(db.select(packs.Theme.id))}
     assert sorted(printed) == sorted(library) and len(printed) == len(set(printed))
-    assert {s.theme for s in spec.sections} == themes
+    assert {s.theme for s in spec.sections} == theme_ids

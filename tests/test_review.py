@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from campaign import packs, pamphlets, review, verbatim
+from campaign import packs, pamphlets, review, themes, verbatim
 from campaign.db import db
 from campaign.models import AuditEntry, Question, Quote, Source
 from conftest import add_user, login
@@ -45,7 +45,7 @@ def _prints_nowhere(app, client, organizer, quote_id):
             packs.validate({"kind": "reading-pack", "title": "T",
                             "sections": [{"theme": "aleppo-siege", "quotes": [quote_id]}]})
         assert quote_id in str(caught.value)
-        assert quote_id not in {q.id for q in packs.library_choices()[0]["quotes"]}
+        assert quote_id not in {q.id for q in themes.library_choices()[0]["quotes"]}
 
 
 @pytest.mark.db

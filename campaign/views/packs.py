@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
-from .. import audit, authz, glossary, impose, languages, pamphlet_store, packs, render
+from .. import audit, authz, glossary, impose, languages, pamphlet_store, packs, render, themes
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -253,7 +253,7 @@ def _render_failed(form: PackForm, exc: Exception) -> None:
 @authz.requires("organizer")
 def new():
     """Build a reading pack: choose themes, excerpts and questions; preview, download or save it."""
-    library = packs.library_choices()
+    library = themes.library_choices()
     form = PackForm()
     _fill(form, library)
     previews, page_count = [], 0
@@ -298,7 +298,7 @@ def new():
 @authz.requires("organizer")
 def preview():
     """The builder's live preview: thumbnails of the first pages as JSON (422 with messages on error)."""
-    library = packs.library_choices()
+    library = themes.library_choices()
     form = PackForm()
     _fill(form, library)
     spec = _validated(form)
@@ -354,7 +354,7 @@ def _theme_choices() -> list[SelectChoice]:
 @authz.public
 def questions():
     """Every theme's discussion questions with their review status."""
-    return render_template("packs/questions.html", library=packs.library_choices(), review=ReviewForm(),
+    return render_template("packs/questions.html", library=themes.library_choices(), review=ReviewForm(),
                            send_back=SendBackForm(formdata=None))
 
 
