@@ -160,7 +160,8 @@ class _MailPolicy(EmailPolicy):
     def fold(self, name, value):
         """One header as text; a non-ASCII subject through ``Header``."""
         if name.lower() == "subject" and not str(value).isascii():
-            return f"{name}: {Header(str(value), 'utf-8', header_name=name).encode(linesep=self.linesep)}{self.linesep}"
+            folded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {folded}{self.linesep}"
         return super().fold(name, value)
 
     def fold_binary(self, name, value):

@@ -171,7 +171,8 @@ def export_command(name, out_file):
     if data is None:
         click.echo(f"error: no pamphlet named {name!r}", err=True)
         raise click.exceptions.Exit(1)
-    text = pamphlet_store.as_yaml(data, f"Exported from Handbill: build it with `flask --app app pamphlets build {name}`.")
+    text = pamphlet_store.as_yaml(
+        data, f"Exported from Handbill: build it with `flask --app app pamphlets build {name}`.")
     if out_file is None:
         click.echo(text, nl=False)
         return
