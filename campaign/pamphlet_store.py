@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import yaml
 from flask import current_app
 from sqlalchemy import select
@@ -143,59 +142,6 @@ def as_yaml(data: dict, comment: str = "") -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-# -- the command line --------------------------------------------------------------------------
-
-@pamphlets.pamphlets_cli.command("export")
-@click.argument("name")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the YAML file here (default: print it).")
-def export_command(name, out_file):
-    """Write a pamphlet saved on the web (or a shipped one) as a pamphlet YAML file."""
-    data = raw(name)
-    if data is None:
-        click.echo(f"error: no pamphlet named {name!r}", err=True)
-        raise click.exceptions.Exit(1)
-    text = as_yaml(data, f"Exported from Handbill: build it with `flask --app app pamphlets build {name}`.")
-    if out_file is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        Path(out_file).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        click.echo(f"error: {out_file}: cannot write: {exc.strerror}", err=True)
-        raise click.exceptions.Exit(1) from None
-    click.echo(f"Wrote {name} to {out_file}.", err=True)
-
-
-@pamphlets.pamphlets_cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--name", default=None, help="Keep it under this name (default: the file's name).")
-@click.option("--replace", is_flag=True, help="Replace a saved pamphlet of the same name.")
-def import_command(file, name, replace):
-    """Validate a pamphlet YAML file and keep it in the database, where the web builders see it."""
-    path = Path(file)
-    name = name or path.stem
-    try:
-        try:
-            data = pamphlets.load(path).data  # its own checks name the file and line
-        except pamphlets.PamphletError as exc:
-            if exc.field != "file name" or name == path.stem:
-                raise
-            data = _read(path)  # a file named otherwise, kept under --name
-        save(name, data, overwrite=replace)
-        db.session.commit()
-    except pamphlets.PamphletError as exc:
-        db.session.rollback()
-        click.echo(f"error: {exc}", err=True)
-        raise click.exceptions.Exit(1) from None
-    click.echo(f"Imported {path.name} as {name} ({data.get('kind')}).")
-
-
-def _read(path: Path) -> dict:
-    """The data of a pamphlet file whose own name is not a pamphlet name (checked again on saving)."""
-    return pamphlets.read(path, display=str(path))[0]
-
-
 def for_build(names: tuple[str, ...]) -> tuple[list[pamphlets.Pamphlet | pamphlets.PamphletError], list[str]]:
     """The saved pamphlets ``flask pamphlets build`` renders (all, or those among ``names``), and the names left
     for the shipped files; a saved pamphlet hides a shipped one of the same name."""
@@ -214,8 +160,3 @@ def for_build(names: tuple[str, ...]) -> tuple[list[pamphlets.Pamphlet | pamphle
 def shadowed() -> set[str]:
     """Names of shipped files hidden by a saved pamphlet."""
     return set(db.session.scalars(select(StoredPamphlet.name)))
-
-
-def init_app(app):
-    """Nothing to wire: importing this module adds export and import to ``flask pamphlets``."""
-    return app

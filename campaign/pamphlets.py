@@ -13,17 +13,12 @@ import hashlib
 import json
 import os
 import re
-import sys
-import time
 from dataclasses import dataclass, field as dc_field
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable
 
-import click
 import yaml
-from flask import current_app
-from flask.cli import AppGroup
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_FILE_BYTES = 256 * 1024
@@ -279,91 +274,3 @@ def _read_state(out: Path) -> dict:
         return state if isinstance(state, dict) else {}
     except (OSError, ValueError):
         return {}
-
-
-pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs: the reviewed files in pamphlets/ and "
-                                           "those saved on the web (kept in the database).")
-
-
-@pamphlets_cli.command("build")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/pamphlets", show_default=True,
-              help="Folder the PDFs are written to (created if missing).")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder of pamphlet files (default: the project's pamphlets/).")
-@click.option("--booklet", is_flag=True, help="Also write each reading pack as NAME-booklet.pdf, imposed for "
-                                              "saddle-stitch folding.")
-@click.option("--zine", is_flag=True, help="Also write each A6 reading pack as NAME-zine.pdf, four pages to an "
-                                           "A4 side.")
-@click.argument("names", nargs=-1)
-def build_command(out_dir, directory, names, booklet, zine):
-    """Render every pamphlet (or the NAMEs given) to OUT/<name>.pdf, skipping unchanged ones.
-
-    Leaflets and reading packs alike; ``--booklet`` / ``--zine`` add the imposed reading packs.
-    """
-    from .render import RenderError
-
-    directory = Path(directory or current_app.config["PAMPHLETS_DIR"])
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    from . import pamphlet_store  # the pamphlets saved on the web, kept in the database
-
-    saved, left = pamphlet_store.for_build(tuple(names))
-    paths, errors = discover(directory, left) if left or not names else ([], [])
-    hidden = pamphlet_store.shadowed()
-    paths = [p for p in paths if p.stem not in hidden] + saved
-    report = BuildReport(errors=[str(e) for e in errors])
-    state = _read_state(out)
-    started = time.monotonic()
-    with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: getattr(p, "name", ""),
-                           file=sys.stderr) as bar:
-        for path in bar:
-            pamphlet = None
-            where = os.path.relpath(path) if isinstance(path, Path) else str(getattr(path, "path", ""))
-            try:
-                if isinstance(path, PamphletError):
-                    raise path
-                pamphlet = path if isinstance(path, Pamphlet) else load(path, display=os.path.relpath(path))
-                changed = build_one(pamphlet, out, state)
-                report.built.extend(build_imposed(pamphlet, out, [i for i, on in (("booklet", booklet),
-                                                                                    ("zine", zine)) if on]))
-            except PamphletError as exc:
-                report.errors.append(str(exc))
-                continue
-            except RenderError as exc:
-                field = _field_of(exc, pamphlet.kind if pamphlet else None)
-                report.errors.append(f"{where}: {field + ': ' if field else ''}{exc}")
-                continue
-            except Exception as exc:  # noqa: BLE001 - e.g. a quotation that no longer matches its source
-                report.errors.append(f"{where}: {type(exc).__name__}: {exc}")
-                continue
-            (report.built if changed else report.unchanged).append(pamphlet.name)
-    tmp = out / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, out / STATE_FILE)
-    for name in report.built:
-        click.echo(f"built      {out / (name + '.pdf')}")
-    for name in report.unchanged:
-        click.echo(f"unchanged  {out / (name + '.pdf')}")
-    for line in report.errors:
-        click.echo(f"error: {line}", err=True)
-    click.echo(f"{len(report.built)} built, {len(report.unchanged)} unchanged, {len(report.errors)} failed "
-               f"in {time.monotonic() - started:.1f} s.")
-    if report.errors or not (report.built or report.unchanged):
-        if not paths and not report.errors:
-            click.echo(f"error: no pamphlets found in {directory}", err=True)
-        raise click.exceptions.Exit(1)
-
-
-def _field_of(exc, kind_name: str | None) -> str | None:
-    """The pamphlet field an overflow comes from, when the kind can tell."""
-    block = getattr(exc, "block", None)
-    try:
-        field_for = kind(kind_name).field_for
-    except PamphletError:
-        return None
-    return field_for(block) if block and field_for else None
-
-
-def init_app(app):
-    """Register ``flask pamphlets``."""
-    app.cli.add_command(pamphlets_cli)
