@@ -16,6 +16,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from . import audit, languages
+from .datafiles import read_yaml
 from .db import db
 from .models import Question, Quote, QuoteTranslation, Theme
 
@@ -195,7 +196,6 @@ ENTRY_FIELDS = {"quote", "text", "translator", "status", "reviewer", "translated
 
 def load(folder: Path, report, errors: list[str]) -> None:
     """Load ``<lang>.yaml`` files; idempotent, never overwrites a translation edited on the web."""
-    from .library import read_yaml  # imported here: the library loader imports this module
 
     glossary_terms = _glossary_terms(folder.parent / "glossary.yaml", read_yaml)
     for path in sorted(Path(folder).glob("*.yaml")):
@@ -388,7 +388,6 @@ _texts_cache: dict[tuple, LibraryTexts] = {}
 
 def library_texts(lang: str, library_dir: str | Path | None = None) -> LibraryTexts:
     """The translated themes, glossary and questions for ``lang`` (empty when there is no file)."""
-    from .library import read_yaml
 
     folder = Path(library_dir or current_app.config["LIBRARY_DIR"]) / "translations"
     path = folder / f"{lang}.yaml"
