@@ -24,7 +24,7 @@ def register(app):
     from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
     from . import leaflets, pamphlets, review
-    from .forms import csrf_field_value
+    from ..forms import csrf_field_value
     app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
                    users, pamphlets, review):

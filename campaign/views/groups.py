@@ -19,7 +19,7 @@ from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
-from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_action_token
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)

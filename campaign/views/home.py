@@ -6,7 +6,7 @@ from .. import authz, quotes, security
 from ..db import db
 from ..urls import safe_next
 from ..models import Quote, Source
-from .forms import require_action_token
+from ..forms import require_action_token
 
 bp = Blueprint("home", __name__)
 
