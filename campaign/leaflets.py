@@ -10,6 +10,7 @@ fit; :func:`key` is the cache key (the one :func:`campaign.render.cache_key`).
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import urlsplit
@@ -328,9 +329,10 @@ QR_BORDER = 4  # modules of quiet zone around the symbol, the standard's minimum
 def qr_symbol_mm(design: Design, width: float, height: float) -> float:
     """The printed size of the QR symbol (without its quiet zone) for a piece of ``width`` × ``height`` mm:
     a fifth of the short side on a poster, to scan from across a corridor; at hand's reach at least
-    25 mm (15 % of the short side on larger paper)."""
+    25 mm (15 % of the short side on larger paper). One millimetre more than the minimum, so that the
+    printed symbol meets it whatever the rounding of the printer and the scanner."""
     short = min(width, height)
-    return round(0.2 * short if design.id == "poster" else max(25.0, 0.15 * short), 1)
+    return float(math.ceil(0.2 * short if design.id == "poster" else max(25.0, 0.15 * short)) + 1)
 
 
 def qr_caption(url: str) -> str:
