@@ -180,27 +180,31 @@ _TAG_OR_ENTITY = re.compile(r"(<[^>]*>|&#?\w+;)")
 _OPENING = re.compile(r"(?:(?<=^)|(?<=[\s(\[«“‘—–-]))'(?=[^\W\d_])")
 
 
-def _curly(text: str) -> str:
+def _curly(text: str, opening: bool = True) -> str:
+    def piece(part: str) -> str:
+        return (_OPENING.sub("\u2018", part) if opening else part).replace("'", "\u2019")
+
     out, last = [], 0
     for match in _URL_TOKEN.finditer(text):
-        out.append(_OPENING.sub("\u2018", text[last:match.start()]).replace("'", "\u2019"))
-        out.append(match.group(0))
+        out += [piece(text[last:match.start()]), match.group(0)]
         last = match.end()
-    out.append(_OPENING.sub("\u2018", text[last:]).replace("'", "\u2019"))
+    out.append(piece(text[last:]))
     return "".join(out)
 
 
-def curly_apostrophes(text):
+def curly_apostrophes(text, opening: bool = True):
     """Straight single quotes as typographic ones: apostrophes ’, opening ‘ (addresses left alone).
 
     The verbatim guard compares quotations with typographic marks unified, so a quotation may be
-    printed this way too. Markup keeps its tags and entities untouched."""
+    printed this way too. Markup keeps its tags and entities untouched. ``opening=False`` for a run
+    cut out of a longer text ("Russia" + "'s war"), whose start is not the start of a word."""
     if not text or "'" not in str(text) and "&#39;" not in str(text):
         return text
     if isinstance(text, Markup):
         pieces = _TAG_OR_ENTITY.split(str(text))
-        return Markup("".join("\u2019" if p == "&#39;" else p if i % 2 else _curly(p) for i, p in enumerate(pieces)))
-    return _curly(str(text))
+        return Markup("".join("\u2019" if p == "&#39;" else p if i % 2 else _curly(p, opening)
+                              for i, p in enumerate(pieces)))
+    return _curly(str(text), opening)
 
 
 def keep_last_words(text, limit: int = 24):

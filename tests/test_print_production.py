@@ -207,7 +207,7 @@ PACK = {"title": "Aleppo, Russia's war and the left", "subtitle": "A reading pac
         "sections": [{"theme": "aleppo-siege"}]}
 
 
-def test_pack_cover_has_human_dates_and_a_title_without_a_lone_last_word(app):
+def test_pack_cover_has_human_dates_a_title_without_a_lone_last_word_and_curly_apostrophes(app):
     with app.app_context():
         pdf = packs.build(packs.validate(PACK))
     cover = _text(pdf, "-raw", "-l", "1")
@@ -215,3 +215,5 @@ def test_pack_cover_has_human_dates_and_a_title_without_a_lone_last_word(app):
     assert "29 November 2016" in cover
     title = cover.split("Aleppo, Russia", 1)[1].split("A reading pack", 1)[0].strip().splitlines()
     assert "\u2019s war" in title[0] and len(title[-1].split()) >= 2, title
+    body = " ".join(_text(pdf, "-raw").split())
+    assert "weren\u2019t outraged" in body and "weren't" not in body  # the passages too
