@@ -47,6 +47,19 @@ def names() -> tuple[str, ...]:
     return tuple(f"leaflet-{d}" for d in leaflets.DESIGNS) + ("card", "pack")
 
 
+def dimensions(name: str) -> tuple[int, int]:
+    """Width and height in pixels of a thumbnail (for the page's ``width``/``height``: no jump while it loads)."""
+    if name == "card":
+        return WIDTH, WIDTH
+    if name == "pack":
+        width, height = packs.SIZES["A5"]
+    else:
+        design = leaflets.DESIGNS[name.removeprefix("leaflet-")]
+        size = leaflets.SIZES[design.sizes[0]]
+        width, height = (size.height, size.width) if design.two_up else (size.width, size.height)
+    return WIDTH, round(WIDTH * height / width)
+
+
 def _thumb_key(kind_key: str) -> str:
     return hashlib.sha256(f"{kind_key}:{WIDTH}:{VERSION}".encode()).hexdigest()
 

@@ -1,6 +1,7 @@
-"""Thumbnails of real outputs: a fixed set of public PNGs, rendered once into CACHE_DIR, then served from it."""
+"""The front door: the start page's three ways in, and thumbnails of real outputs served from the cache."""
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -39,3 +40,22 @@ def test_a_thumbnail_is_rendered_once_then_read_from_the_cache(client, app, monk
 @pytest.mark.parametrize("name", ["poster", "leaflet-nope", "..%2Fsecret", "card.png"])
 def test_unknown_thumbnails_are_404(client, name):
     assert client.get(f"/thumbnails/{name}.png").status_code == 404
+
+
+def test_the_start_page_shows_three_ways_in_to_anyone(client):
+    html = client.get("/").get_data(as_text=True)
+    for name in ("leaflet-flyer", "card", "pack"):
+        assert f'src="/thumbnails/{name}.png"' in html
+    assert 'href="/leaflets/new"' in html and "you will be asked to log in first" in html
+    assert 'href="/quotes/' in html and '#cards"' in html and 'href="/groups/"' in html
+    card_page = re.search(r'href="(/quotes/[a-z0-9-]+)#cards"', html).group(1)
+    assert client.get(card_page).status_code == 200  # the card page is public
+    assert 'id="cards"' in client.get(card_page).get_data(as_text=True)
+    assert client.get("/groups/").status_code == 200
+    leaflet = client.get("/leaflets/new")
+    assert leaflet.status_code == 302 and "/login" in leaflet.headers["Location"]
+
+
+def test_organizers_are_not_told_to_log_in(staff):
+    html = staff.get("/").get_data(as_text=True)
+    assert 'href="/leaflets/new"' in html and "you will be asked to log in first" not in html
