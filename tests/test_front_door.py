@@ -59,3 +59,71 @@ def test_the_start_page_shows_three_ways_in_to_anyone(client):
 def test_organizers_are_not_told_to_log_in(staff):
     html = staff.get("/").get_data(as_text=True)
     assert 'href="/leaflets/new"' in html and "you will be asked to log in first" not in html
+
+
+# -- a group's reading pack ---------------------------------------------------------------------
+
+def _group_with(gapp, pamphlet):
+    from groups_support import add_group, add_organizer
+
+    key = add_group(gapp, add_organizer(gapp, email=f"organizer-{pamphlet}@example.org"))
+    with gapp.app_context():
+        from campaign import groups
+        from campaign.db import db
+
+        groups.by_key(key).pamphlet = pamphlet
+        db.session.commit()
+    return key
+
+
+def test_the_group_picker_offers_reading_packs_only(gapp, gclient):
+    from groups_support import PAMPHLET, READING_PACK, add_organizer, login
+
+    add_organizer(gapp)
+    login(gclient)
+    form = gclient.get("/groups/new").get_data(as_text=True)
+    assert f'value="{READING_PACK}"' in form and "Aleppo under siege, read together" in form
+    assert f'value="{PAMPHLET}"' not in form
+    data = {"title": "Circle", "description": "", "pamphlet": PAMPHLET, "language": "en", "online": "y",
+            "city": "", "timezone": "UTC", "capacity": "8", "listed": "y", "signups_open": "y",
+            "meetings": "2030-03-01 19:00-21:00"}
+    refused = gclient.post("/groups/new", data=data)
+    assert refused.status_code == 422
+    assert re.search(r'data-field="pamphlet">[^<]*aleppo-leaflet is not a reading pack', refused.get_data(as_text=True))
+    assert gclient.post("/groups/new", data={**data, "pamphlet": READING_PACK}).status_code == 303
+
+
+def test_a_group_page_names_its_reading_pack_and_offers_its_pdf(gapp, gclient):
+    from groups_support import READING_PACK
+
+    key = _group_with(gapp, READING_PACK)
+    page = gclient.get(f"/groups/{key}").get_data(as_text=True)
+    assert "<cite><bdi>Aleppo under siege, read together</bdi></cite>" in page
+    assert f'href="/groups/{key}/pack.pdf"' in page and READING_PACK not in page.replace(f"{key}/pack.pdf", "")
+    pdf = gclient.get(f"/groups/{key}/pack.pdf")  # anonymous
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    assert PdfReader(BytesIO(pdf.data)).metadata.title == "Aleppo under siege, read together"
+    again = gclient.get(f"/groups/{key}/pack.pdf", headers={"If-None-Match": pdf.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_only_the_chosen_reading_pack_can_be_downloaded(gapp, gclient):
+    from groups_support import PAMPHLET
+
+    none = _group_with(gapp, None)
+    leaflet = _group_with(gapp, PAMPHLET)  # chosen before only reading packs could be
+    assert gclient.get(f"/groups/{none}/pack.pdf").status_code == 404
+    assert gclient.get(f"/groups/{leaflet}/pack.pdf").status_code == 404
+    assert PAMPHLET not in gclient.get(f"/groups/{leaflet}").get_data(as_text=True)
+    assert gclient.get("/groups/no-such-group/pack.pdf").status_code == 404
+
+
+def test_reading_pack_downloads_count_as_renders(make_app, gconfig):
+    from groups_support import READING_PACK
+
+    app = make_app(**gconfig, RENDER_RATE_LIMIT="2/minute")
+    key = _group_with(app, READING_PACK)
+    client = app.test_client()
+    assert [client.get(f"/groups/{key}/pack.pdf").status_code for _ in range(3)] == [200, 200, 429]
