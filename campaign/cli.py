@@ -142,3 +142,5 @@ def init_app(app):
     groups_cli.init_app(app)
     from . import cards_cli
     cards_cli.init_app(app)
+    from . import thumbnails
+    thumbnails.init_app(app)

@@ -10,10 +10,14 @@ rendered once, through the render pool, into ``CACHE_DIR``; later visits read th
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Callable
 
+import click
+from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import cards, leaflets, packs, quotes, render as renderer
@@ -146,3 +150,30 @@ def shrink(png_bytes: bytes, width: int) -> bytes:
         out = BytesIO()
         image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS).save(out, format="PNG")
     return out.getvalue()
+
+
+# -- the command line --------------------------------------------------------------------------
+
+thumbnails_cli = AppGroup("thumbnails", help="Thumbnails of real outputs for the start page and the leaflet builder.")
+
+
+@thumbnails_cli.command("build")
+def build_command():
+    """Render every thumbnail into CACHE_DIR now (those already there are kept), so no visitor waits for one."""
+    folder = current_app.config.get("CACHE_DIR")
+    failed = 0
+    for name in names():
+        try:
+            png(get(name, folder), folder)
+        except Exception as exc:  # noqa: BLE001 - one thumbnail that cannot be made must not stop the others
+            failed += 1
+            click.echo(f"error: {name}: {exc}", err=True)
+        else:
+            click.echo(f"{name}: ready")
+    if failed:
+        sys.exit(1)
+
+
+def init_app(app):
+    """Add ``flask thumbnails build``."""
+    app.cli.add_command(thumbnails_cli)

@@ -127,3 +127,17 @@ def test_reading_pack_downloads_count_as_renders(make_app, gconfig):
     key = _group_with(app, READING_PACK)
     client = app.test_client()
     assert [client.get(f"/groups/{key}/pack.pdf").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_build_command_renders_every_thumbnail_once(app, runner, client, monkeypatch):
+    result = runner.invoke(args=["thumbnails", "build"])
+    assert result.exit_code == 0, result.output
+    assert all(f"{name}: ready" in result.output for name in thumbnails.names())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    for module, name in ((thumbnails.renderer, "bounded"), (thumbnails.renderer, "pdf_to_png"),
+                         (thumbnails.leaflets, "render"), (thumbnails.packs, "render"), (thumbnails.cards, "render")):
+        monkeypatch.setattr(module, name, refuse)
+    assert all(client.get(f"/thumbnails/{name}.png").status_code == 200 for name in thumbnails.names())
