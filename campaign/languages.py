@@ -94,7 +94,8 @@ def digits(text: str, lang: str, setting: str | None = None) -> str:
 # other languages take their own CLDR forms through skeletons.
 _EN = {"long": "d MMMM y", "short": "y-MM-dd", "day": "y-MM-dd", "weekday": "EEE y-MM-dd", "weekday_time": "EEE y-MM-dd, HH:mm",
        "time": "HH:mm", "datetime": "y-MM-dd HH:mm"}
-_SKELETONS = {"weekday": "yMMMEd", "weekday_time": "yMMMEd", "datetime": "yMMMdHm"}
+# CLDR has no combined date-and-time skeletons: a time is written after the date.
+_SKELETONS = {"weekday": "yMMMEd", "weekday_time": "yMMMEd", "datetime": "yMMMd"}
 
 
 def format_date(value: date | datetime, lang: str, style: str = "long", *, setting: str | None = None) -> str:
@@ -118,7 +119,7 @@ def format_date(value: date | datetime, lang: str, style: str = "long", *, setti
     else:
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         text = format_skeleton(_SKELETONS[style], moment, locale=locale)
-        if style == "weekday_time":
+        if style in ("weekday_time", "datetime"):
             text += ", " if code != "ar" else "، "
             text += format_time(moment, "HH:mm", locale=locale)
     return digits(text, code, setting)

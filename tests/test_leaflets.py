@@ -410,7 +410,7 @@ def test_builder_page_works_under_the_content_security_policy(staff):
 def test_builder_prefills_from_chosen_quotations(staff):
     html = staff.get("/leaflets/new?quote=open-air-prison&design=poster").get_data(as_text=True)
     assert re.search(r'value="open-air-prison"[^>]*checked', html)
-    assert re.search(r'<option selected value="poster">|<option value="poster" selected', html)
+    assert re.search(r'<input type="radio" name="design" id="design-poster" value="poster" checked', html)
 
 
 def test_download_pdf_without_javascript(staff):
@@ -498,3 +498,12 @@ def test_qr_code_can_point_to_a_study_group_signup_page(gapp, gstaff):
     assert _qr_texts(response.data) == [url]
     both = gstaff.post("/leaflets/new", data={**form, "qr_url": "https://example.org/x"})
     assert both.status_code == 422 and 'data-field="qr_group"' in both.get_data(as_text=True)
+
+
+def test_builder_chooses_designs_by_thumbnail(staff):
+    html = staff.get("/leaflets/new").get_data(as_text=True)
+    for design in leaflets.DESIGNS:
+        assert f'<input type="radio" name="design" id="design-{design}" value="{design}"' in html
+        assert f'<label for="design-{design}">' in html and f'src="/thumbnails/leaflet-{design}.png"' in html
+    assert len(re.findall(r'name="design"[^>]*checked', html)) == 1  # the flyer, by default
+    assert staff.get("/thumbnails/leaflet-poster.png").status_code == 200

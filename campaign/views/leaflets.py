@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from flask_login import current_user
 
-from .. import authz, languages, leaflets, pamphlet_store, pamphlets, quotes, render, verbatim
+from .. import authz, languages, leaflets, pamphlet_store, pamphlets, quotes, render, thumbnails, verbatim
 from ..forms import Form, MultiCheckboxField
 from ..db import db
 
@@ -223,7 +223,7 @@ def _page(form: LeafletForm, *, status: int = 200, rendered=None, spec=None):
         preview = {"pages": [url_for("leaflets.preview_png", page=i, **p) for i in range(rendered.pages)],
                    "pdf": url_for("leaflets.pdf", download="1", **p)}
     return render_template("leaflets/new.html", form=form, library=_library(form, q), q=q, preview=preview,
-                           designs=leaflets.DESIGNS, sizes=leaflets.SIZES), status
+                           designs=leaflets.DESIGNS, sizes=leaflets.SIZES, thumb_size=thumbnails.dimensions), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
