@@ -12,6 +12,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # The consumer runs in the background and is stopped when the web app stops.
 run: setup db
 	$(FLASK) users setup-link
+	$(FLASK) thumbnails build
 	$(FLASK) jobs run & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
@@ -21,6 +22,7 @@ run: setup db
 # With REDIS_URL set, several app servers and consumers share one queue. This target starts both here.
 serve: setup db
 	$(FLASK) users setup-link
+	$(FLASK) thumbnails build
 	$(FLASK) jobs run & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 app:app
 

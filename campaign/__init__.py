@@ -33,11 +33,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     filters.init_app(app)
     languages.init_app(app)
     cli.init_app(app)
-    from . import accounts, authz, jobs, ratelimit
+    from . import accounts, authz, ratelimit
     accounts.init_app(app)
     authz.init_app(app)
     ratelimit.init_app(app)
-    jobs.init_app(app)
 
     from .views import register
     register(app)

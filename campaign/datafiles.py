@@ -1,4 +1,4 @@
-"""The library's YAML data files read with errors that name the file and line."""
+"""The library's reviewed data files (YAML): parsed safely, with errors that name the file and line."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,19 +12,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import messages, privacy
 from .db import begin_write, db
 from .models.accounts import User, utcnow
+from .models.groups import CANCELLED, CONFIRMED, WAITLISTED, Group, Meeting, Signup, zone  # noqa: F401 - re-exported
 
-CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
@@ -44,94 +41,7 @@ class GroupFull(GroupError):
     pass
 
 
-class Group(db.Model):
-    """A reading group: what, where, when, how many seats, and who runs it."""
-
-    __tablename__ = "study_groups"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(24), unique=True)  # unguessable: the public and the secret link
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    title: Mapped[str] = mapped_column(String(120))
-    description: Mapped[str] = mapped_column(Text, default="")
-    pamphlet: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    language: Mapped[str] = mapped_column(String(8), default="en")
-    city: Mapped[str] = mapped_column(String(80), default="")
-    online: Mapped[bool] = mapped_column(Boolean, default=False)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    capacity: Mapped[int] = mapped_column(Integer)
-    listed: Mapped[bool] = mapped_column(Boolean, default=True)
-    signups_open: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-    owner: Mapped[User] = relationship()
-    meetings: Mapped[list["Meeting"]] = relationship(back_populates="group", order_by="Meeting.starts_at",
-                                                     cascade="all, delete-orphan")
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return zone(self.timezone)
-
-    @property
-    def place(self) -> str:
-        return self.city if not self.online else ""
-
-    @property
-    def last_meeting_end(self) -> datetime | None:
-        return max((m.ends_at for m in self.meetings), default=None)
-
-
-class Meeting(db.Model):
-    """One session of a group; times are stored in UTC and shown in the group's time zone."""
-
-    __tablename__ = "meetings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("study_groups.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime)
-    ends_at: Mapped[datetime] = mapped_column(DateTime)
-
-    group: Mapped[Group] = relationship(back_populates="meetings")
-
-    def local(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        return (self.starts_at.replace(tzinfo=timezone.utc).astimezone(tz),
-                self.ends_at.replace(tzinfo=timezone.utc).astimezone(tz))
-
-
-class Signup(db.Model):
-    """One person on a group's list. Everything that identifies them is encrypted."""
-
-    __tablename__ = "signups"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # signup order
-    group_id: Mapped[int] = mapped_column(ForeignKey("study_groups.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12))
-    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    email_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    messenger_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    language: Mapped[str] = mapped_column(String(8), default="")
-    src: Mapped[str | None] = mapped_column(String(60), nullable=True)  # which pamphlet brought it
-    contact_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
-    # Keyed hash of the email, unique per group (index uq_signups_group_email): one place per email.
-    email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    manage_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    manage_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # to send the link again
-    reminders: Mapped[bool] = mapped_column(Boolean, default=False)  # a reminder the day before each meeting
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    group: Mapped[Group] = relationship()
-
-    __table_args__ = (Index("uq_signups_group_email", "group_id", "email_key", unique=True),)
-
-
 # -- time zones and schedules ----------------------------------------------------------------
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
 
 class ScheduleError(ValueError):
     """A meeting line cannot be read; the message names the line."""

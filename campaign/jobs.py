@@ -12,9 +12,7 @@ import logging
 import os
 import threading
 
-import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_sqlalchemy.session import Session
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
@@ -27,7 +25,6 @@ log = logging.getLogger(__name__)
 EXTENSION = "handbill.jobs"
 _BUILDING = threading.Lock()
 
-jobs_cli = AppGroup("jobs", help="Background jobs: message delivery, reminders, the daily purge.")
 
 
 class Jobs:
@@ -123,21 +120,3 @@ def _hand_over(session):
 def _drop(session):
     """Messages of a rolled-back transaction never existed."""
     session.info.pop(messages.SESSION_KEY, None)
-
-
-@jobs_cli.command("run")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Worker threads (deliveries wait on the mail server, so threads suffice).")
-def jobs_run(workers):
-    """Run the job consumer: delivers messages, sends reminders, purges on schedule (stop with Ctrl-C)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    found = jobs()
-    if found.huey.immediate:
-        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run inline, there is nothing to consume")
-    click.echo(f"Consuming {type(found.huey).__name__} queue {found.huey.name!r} with {workers} worker(s).")
-    found.huey.create_consumer(workers=workers, periodic=True, check_worker_health=True).run()
-
-
-def init_app(app):
-    """Register the ``jobs`` commands (the Huey instance is built when first used)."""
-    app.cli.add_command(jobs_cli)

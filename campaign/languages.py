@@ -174,6 +174,82 @@ def typeset(text, lang: str):
     return tie_short_words(str(text))
 
 
+# Addresses keep their straight apostrophes: a reader types them as printed.
+_URL_TOKEN = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+\.[a-z]{2,}/\S*", re.I)
+_TAG_OR_ENTITY = re.compile(r"(<[^>]*>|&#?\w+;)")
+# A straight quote opening a word (after a space or bracket, before a letter) opens; any other closes.
+_OPENING = re.compile(r"(?:(?<=^)|(?<=[\s(\[«“‘—–-]))'(?=[^\W\d_])")
+
+
+def _curly(text: str, opening: bool = True) -> str:
+    def piece(part: str) -> str:
+        return (_OPENING.sub("\u2018", part) if opening else part).replace("'", "\u2019")
+
+    out, last = [], 0
+    for match in _URL_TOKEN.finditer(text):
+        out += [piece(text[last:match.start()]), match.group(0)]
+        last = match.end()
+    out.append(piece(text[last:]))
+    return "".join(out)
+
+
+def curly_apostrophes(text, opening: bool = True):
+    """Straight single quotes as typographic ones: apostrophes ’, opening ‘ (addresses left alone).
+
+    The verbatim guard compares quotations with typographic marks unified, so a quotation may be
+    printed this way too. Markup keeps its tags and entities untouched. ``opening=False`` for a run
+    cut out of a longer text ("Russia" + "'s war"), whose start is not the start of a word."""
+    if not text or "'" not in str(text) and "&#39;" not in str(text):
+        return text
+    if isinstance(text, Markup):
+        pieces = _TAG_OR_ENTITY.split(str(text))
+        return Markup("".join("\u2019" if p == "&#39;" else p if i % 2 else _curly(p, opening)
+                              for i, p in enumerate(pieces)))
+    return _curly(str(text), opening)
+
+
+def keep_last_words(text, limit: int = 24):
+    """Display text whose last line never holds one word alone: the last two words of each paragraph
+    are joined by a no-break space (unless they are together longer than ``limit`` characters, which
+    could then not wrap at all). Markup stays Markup."""
+    if not text:
+        return text
+
+    def join(para: str) -> str:
+        head, sep, last = para.rstrip().rpartition(" ")
+        if not sep or not head.strip():
+            return para
+        before = head.rsplit(" ", 1)[-1]
+        if len(before) + len(last) + 1 > limit or "<" in last or ">" in before:
+            return para
+        return head + "\u00a0" + last
+
+    joined = "\n".join(join(p) for p in str(text).split("\n"))
+    return Markup(joined) if isinstance(text, Markup) else joined
+
+
+_HYPHENATED = re.compile(r"[^\W_]+(?:[-‐][^\W_]+)+")
+
+
+def display(text):
+    """Display type (headlines, titles, poster quotations): no one-word last line (:func:`keep_last_words`)
+    and no line break at the hyphen of a compound ("open-air" stays whole), as escaped Markup."""
+    if not text:
+        return text
+    if text_direction(str(text)) != "rtl":
+        # Right-to-left lines keep their ordinary spaces: a no-break space between the last two Arabic
+        # words makes PDF readers give the line back in visual (reversed) order.
+        text = keep_last_words(text)
+    pieces = _TAG_OR_ENTITY.split(str(text if isinstance(text, Markup) else escape(text)))
+    wrap = lambda m: f'<span class="compound">{m.group(0)}</span>'  # noqa: E731 - one use
+    return Markup("".join(p if i % 2 else _HYPHENATED.sub(wrap, p) for i, p in enumerate(pieces)))
+
+
+def print_typeset(text, lang: str):
+    """Organizer text and quotations ready for print: curly apostrophes, then ``lang``'s own rules."""
+    return typeset(curly_apostrophes(text), lang)
+
+
 def isolate_plain(text: str, lang: str) -> str:
     """Plain text (alt text, PDF metadata) isolated in its own direction when it differs from ``lang``'s.
 
@@ -229,7 +305,8 @@ def isolate(text, lang: str | None = None) -> Markup:
 
 
 # The filters print templates use (the print renderer's own Jinja environment): pure, no app needed.
-PRINT_FILTERS = {"typeset": typeset, "text_dir": text_direction, "isolate": isolate, "separator": separator,
+PRINT_FILTERS = {"typeset": print_typeset, "keep_last_words": keep_last_words, "display": display,
+                 "curly": curly_apostrophes, "text_dir": text_direction, "isolate": isolate, "separator": separator,
                  "isolate_text": isolate_text, "isolate_runs": isolate_runs}
 
 

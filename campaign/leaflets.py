@@ -10,6 +10,7 @@ fit; :func:`key` is the cache key (the one :func:`campaign.render.cache_key`).
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from . import credits, languages, quotes, render as renderer, translations, verb
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
-VERSION = "2"
+VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -317,9 +318,29 @@ def qr_svg(url: str) -> bytes:
     """A vector QR code for ``url`` (error correction M, the standard quiet zone of 4 modules)."""
     buf = io.BytesIO()
     segno.make(url, error="m", micro=False, boost_error=False).save(
-        buf, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=False,
+        buf, kind="svg", xmldecl=False, border=QR_BORDER, dark="#000", light="#fff", omitsize=False,
         title=None, desc=None)
     return buf.getvalue()
+
+
+QR_BORDER = 4  # modules of quiet zone around the symbol, the standard's minimum
+
+
+def qr_symbol_mm(design: Design, width: float, height: float) -> float:
+    """The printed size of the QR symbol (without its quiet zone) for a piece of ``width`` × ``height`` mm:
+    a fifth of the short side on a poster, to scan from across a corridor; at hand's reach at least
+    25 mm (15 % of the short side on larger paper). One millimetre more than the minimum, so that the
+    printed symbol meets it whatever the rounding of the printer and the scanner."""
+    short = min(width, height)
+    return float(math.ceil(0.2 * short if design.id == "poster" else max(25.0, 0.15 * short)) + 1)
+
+
+def qr_caption(url: str) -> str:
+    """The address as a reader would type it: no scheme, no query or fragment, no trailing slash
+    (``https://handbill.example.org/g/abc?ref=x`` → ``handbill.example.org/g/abc``)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return (host + parts.path).rstrip("/") or host
 
 
 def geometry(spec: LeafletSpec) -> dict:
@@ -329,16 +350,21 @@ def geometry(spec: LeafletSpec) -> dict:
     if spec.orientation == "landscape" or design.two_up:
         width, height = height, width
     flyer_width = width / 2 if design.two_up else width
+    symbol = qr_symbol_mm(design, flyer_width, height)
+    modules = segno.make(spec.qr_url, error="m", micro=False, boost_error=False).symbol_size(border=0)[0] \
+        if spec.qr_url else 21
     return {
         "page_size": f"{size.css} {'landscape' if (spec.orientation == 'landscape' or design.two_up) else 'portrait'}",
         "page_bleed": "3mm" if spec.bleed else "0",
-        "page_marks": "crop" if spec.bleed else "none",
+        # Crop marks are drawn outside the bleed after writing (renderer.PdfOptions.crop_marks), not by WeasyPrint.
+        "page_marks": "none",
         "page_margin": "0" if design.two_up else f"{design.margin}mm",
         "width_mm": width, "height_mm": height, "margin_mm": design.margin,
         "area_width_mm": round(flyer_width - (0 if design.two_up else 2 * design.margin), 2),
         "area_height_mm": round(height - (0 if design.two_up else 2 * design.margin), 2),
         "base_pt": design.base_pt * min(flyer_width, height) / design.reference_width,
-        "qr_mm": 24 if flyer_width < 160 else 30,
+        "qr_symbol_mm": symbol,
+        "qr_mm": round(symbol * (modules + 2 * QR_BORDER) / modules, 1),  # the image, quiet zone included
     }
 
 
@@ -365,7 +391,8 @@ def pdf_options(spec: LeafletSpec, data: dict) -> renderer.PdfOptions:
     # The author is whoever made the leaflet: the organizer's contact line, else the campaign —
     # never a speaker, who did not write it (and least of all an interviewer).
     return renderer.PdfOptions(title=title, author=spec.contact or DEFAULT_AUTHOR, subject=subject,
-                             lang=spec.lang, keywords=tuple(keywords), tagged=True)
+                             lang=spec.lang, keywords=tuple(keywords), tagged=True,
+                             crop_marks=spec.bleed, cuts=(0.5,) if DESIGNS[spec.design].two_up else ())
 
 
 def _first_words(text: str, n: int = 8) -> str:
@@ -439,7 +466,8 @@ def template_context(spec: LeafletSpec, data: dict, scale: float) -> dict:
     geo = geometry(spec)
     return {**data, **geo, "columns": columns(data["quotes"], data.get("bilingual", False)), "scale": scale, "root_pt": round(geo["base_pt"] * scale, 3),
             "dir": LANGUAGES[spec.lang], "lang": spec.lang, "design": DESIGNS[spec.design],
-            "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url)}
+            "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url),
+            "qr_caption": qr_caption(spec.qr_url) if spec.qr_url else ""}
 
 
 def render_pdf(spec: LeafletSpec, data: dict, *, limits: renderer.Limits | None = None) -> renderer.Fitted:

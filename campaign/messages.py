@@ -23,15 +23,14 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, delete, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, select, update
 
 from . import privacy
 from .db import begin_write, db
+from .models.groups import FAILED, PENDING, SENT, OutboxMessage  # noqa: F401 - re-exported for callers
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 SESSION_KEY = "handbill.outbox"  # ids written in the session's transaction, handed to the jobs after commit
 LEASE = timedelta(minutes=5)  # how long one delivery attempt owns a message
 
@@ -39,27 +38,6 @@ LEASE = timedelta(minutes=5)  # how long one delivery attempt owns a message
 def utcnow() -> datetime:
     """Now, in naive UTC (as the database stores times)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class OutboxMessage(db.Model):
-    """One message to one participant; its text (address, subject, body, attachments) is encrypted."""
-
-    __tablename__ = "outbox"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    signup_id: Mapped[int] = mapped_column(ForeignKey("signups.id", ondelete="CASCADE"), index=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    payload_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # erased once sent
-    status: Mapped[str] = mapped_column(String(10), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(String(80), default="")  # the exception's type, never its text
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-
-    # A reminder names its meeting: one per signup and meeting, however often the schedule runs.
-    __table_args__ = (UniqueConstraint("signup_id", "meeting_id", name="uq_outbox_signup_meeting"),
-                      db.Index("ix_outbox_due", "status", "next_attempt_at"))
 
 
 @dataclass

@@ -3,7 +3,7 @@ reviewed examples shipped as ``pamphlets/*.yaml`` (read-only from the web).
 
 A name is looked up, never opened as a path: the database first, then the shipped files, and only a
 well-formed name (``NAME``, at most 80 characters) is ever looked for. ``flask pamphlets export`` and
-``flask pamphlets import`` (:mod:`campaign.pamphlets_cli`) move a pamphlet between the two.
+``flask pamphlets import`` (:mod:`campaign.cli.pamphlets`) move a pamphlet between the two.
 """
 from __future__ import annotations
 

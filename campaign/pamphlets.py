@@ -6,10 +6,12 @@ A pamphlet file has a ``kind`` (``leaflet``, ``reading-pack``); each kind provid
 a digest of everything that decides its output, so an unchanged pamphlet is not rebuilt.
 
 ``flask --app app pamphlets build [--out DIR] [--booklet] [--zine] [NAME…]`` renders them all
-(:mod:`campaign.pamphlets_cli`).
+(:mod:`campaign.cli.pamphlets`).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field as dc_field
@@ -214,3 +216,62 @@ def save(directory: str | Path, name: str, data: dict, *, overwrite: bool = Fals
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+# -- building ---------------------------------------------------------------------------------
+
+@dataclass
+class BuildReport:
+    """What a build did, per pamphlet name."""
+
+    built: list[str] = dc_field(default_factory=list)
+    unchanged: list[str] = dc_field(default_factory=list)
+    errors: list[str] = dc_field(default_factory=list)
+
+
+def _digest(pamphlet: Pamphlet, k: Kind) -> str | None:
+    if k.key is None:
+        return None
+    h = hashlib.sha256(pamphlet.kind.encode())
+    h.update(k.key(pamphlet.spec).encode())
+    return h.hexdigest()
+
+
+def build_one(pamphlet: Pamphlet, out: Path, state: dict) -> bool:
+    """Render one pamphlet to ``out/<name>.pdf``; False if it was already up to date (nothing written)."""
+    k = kind(pamphlet.kind)
+    target = out / f"{pamphlet.name}.pdf"
+    digest = _digest(pamphlet, k)
+    if digest and state.get(pamphlet.name) == digest and target.is_file():
+        return False
+    pdf = k.render(pamphlet.spec)
+    if digest is None and target.is_file() and target.read_bytes() == pdf:
+        return False
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, target)
+    if digest:
+        state[pamphlet.name] = digest
+    return True
+
+
+def build_imposed(pamphlet: Pamphlet, out: Path, impositions: list[str]) -> list[str]:
+    """Also write ``out/<name>-<imposition>.pdf`` for each imposition the kind offers; the names written."""
+    k = kind(pamphlet.kind)
+    written = []
+    for imposition in impositions if k.imposed else []:
+        target = out / f"{pamphlet.name}-{imposition}.pdf"
+        pdf = k.imposed(pamphlet.spec, imposition)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pdf)
+        os.replace(tmp, target)
+        written.append(target.stem)
+    return written
+
+
+def _read_state(out: Path) -> dict:
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -29,7 +29,7 @@ EXTENSION = "handbill.limiter"
 RENDER_ENDPOINTS = {
     "cards.card_png": "GET", "cards.download": "GET", "leaflets.preview_json": "GET",
     "leaflets.preview_png": "GET", "leaflets.pdf": "GET", "leaflets.new": "POST", "packs.new": "POST",
-    "packs.preview": "POST",
+    "packs.preview": "POST", "groups.pack_pdf": "GET",
 }
 
 

@@ -6,29 +6,15 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import func, select
 
 from . import privacy
-from .models.accounts import User, utcnow
+from .models.accounts import User
 from .db import db
 from .groups import CANCELLED, CONFIRMED, WAITLISTED, Group, Signup
+from .models.groups import RosterExport
 
 
-class RosterExport(db.Model):
-    """A record that a roster was exported: who, when, which group — never the data itself."""
-
-    __tablename__ = "roster_exports"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                     nullable=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("study_groups.id", ondelete="SET NULL"),
-                                                 nullable=True, index=True)
-    group_title: Mapped[str] = mapped_column(String(120))
-    rows: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    organizer: Mapped[User | None] = relationship()
 
 
 @dataclass

@@ -131,11 +131,14 @@ def app(make_app):
 @pytest.fixture
 def gconfig(tmp_path):
     """Configuration every study-group test app uses: its own key and pamphlets, a generous rate limit."""
-    from groups_support import KEY, PAMPHLET
+    from groups_support import KEY, PAMPHLET, READING_PACK
 
     pamphlets = tmp_path / "pamphlets"
     pamphlets.mkdir()
     (pamphlets / f"{PAMPHLET}.yaml").write_text("kind: leaflet\ntitle: Aleppo leaflet\n", encoding="utf-8")
+    (pamphlets / f"{READING_PACK}.yaml").write_text(
+        "kind: reading-pack\ntitle: Aleppo under siege, read together\nsections:\n  - theme: aleppo-siege\n",
+        encoding="utf-8")
     return {"ENCRYPTION_KEY": KEY, "PAMPHLETS_DIR": str(pamphlets),
             "SIGNUP_RATE_LIMIT": "1000/minute", "RATELIMIT_KEY_PREFIX": f"t{id(tmp_path)}"}
 

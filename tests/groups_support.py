@@ -18,6 +18,7 @@ from conftest import gapp, gclient, gconfig  # noqa: F401 - the same fixtures, f
 
 KEY = "q4Ck5OVn0_EXU4X0tjTcKvx5sRrq1wRZ9j8aJ_qGm1E"  # a fixed test key (32 bytes, urlsafe base64)
 PAMPHLET = "aleppo-leaflet"
+READING_PACK = "aleppo-reading"
 MANAGE = re.compile(r"/groups/manage/([A-Za-z0-9_-]{43})")
 
 

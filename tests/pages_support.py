@@ -8,7 +8,7 @@ from campaign import groups
 from campaign.db import db
 from campaign.models import Source
 from conftest import EVERY_ROLE, PASSWORD, add_user
-from groups_support import add_group
+from groups_support import READING_PACK, add_group
 
 LANGUAGES = ("en", "ru", "ar")
 STAFF_EMAIL = "staff@example.org"
@@ -56,6 +56,8 @@ def prepare(app) -> dict[str, str]:
     owner = add_user(app, STAFF_EMAIL, *EVERY_ROLE)
     group = add_group(app, owner, capacity=1, title="Reading Burning Country")
     with app.app_context():
+        groups.by_key(group).pamphlet = READING_PACK  # the group page names it (where the pamphlets folder has it)
+        db.session.commit()
         token = groups.join(group, groups.SignupInput(**_reader(0))).token
         groups.join(group, groups.SignupInput(**_reader(1)))  # on the waiting list: the roster shows both lists
         source = db.session.scalars(db.select(Source.slug).order_by(Source.slug)).first()

@@ -59,7 +59,7 @@ def test_arabic_builder_page(staff_page, live_server, tmp_path):
     page.goto("/leaflets/new")
     page.screenshot(path=str(tmp_path / "builder-ar.png"), full_page=True)
     assert page.get_attribute("html", "dir") == "rtl"
-    designs = page.locator("ul.designs strong").all_inner_texts()
+    designs = page.locator(".designs .design-name").all_inner_texts()
     assert "ملصق باقتباس واحد" in designs, designs
     assert direction(page, ".pick-text") == "ltr"
     # “ opens the English quotation at its left and ” closes it at its right, inside the LTR run

@@ -30,7 +30,7 @@ def test_build_a_leaflet_with_live_preview_and_download_the_pdf(staff_page, live
     page.goto("/leaflets/new")
     page.evaluate("window.sameDocument = true")  # survives only if the page never reloads
 
-    page.select_option("#design", "flyer")
+    page.check("#design-flyer")
     page.select_option("#size", "A5")
     page.fill("#q", "open-air prison")
     assert page.is_hidden("label[for='pick-tyrants-mass-slaughter']")
@@ -65,7 +65,7 @@ def test_a_field_problem_shows_beside_the_field_without_reloading(staff_page, li
     page.goto("/leaflets/new")
     page.evaluate("window.sameDocument = true")
     page.check("#pick-open-air-prison")
-    page.select_option("#design", "flyer")
+    page.check("#design-flyer")
     page.select_option("#size", "A3")
     page.wait_for_selector("p.error.live[data-field='size']", timeout=30000)
     assert "A5, A4, Letter" in page.inner_text("p.error.live[data-field='size']")
@@ -86,7 +86,7 @@ def test_the_form_works_without_javascript(browser, live_server, served_app):
         browser_login(page, "staff@example.org")
         page.goto("/leaflets/new")
         page.check("#pick-open-air-prison")
-        page.select_option("#design", "poster")
+        page.check("#design-poster")
         page.select_option("#size", "A4")
         page.click("button.secondary[name='action'][value='preview']")
         page.wait_for_selector("#preview-pages img")

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from campaign import groups, privacy, retention, roster
 from campaign.db import db
 
-from groups_support import (PAMPHLET, add_group, add_organizer, gapp, gclient, gconfig, login, outbox,  # noqa: F401
+from groups_support import (PAMPHLET, READING_PACK, add_group, add_organizer, gapp, gclient, gconfig, login, outbox,  # noqa: F401
                              sign_up, signup_data, statuses, token_of)
 
 pytestmark = pytest.mark.db
@@ -285,7 +285,7 @@ def test_unknown_manage_token_is_404(gclient, group_key):
 def test_organizer_creates_a_group_through_the_form(gapp, gclient):
     add_organizer(gapp)
     login(gclient)
-    form = {"title": "Aleppo reading circle", "description": "", "pamphlet": PAMPHLET, "language": "ru",
+    form = {"title": "Aleppo reading circle", "description": "", "pamphlet": READING_PACK, "language": "ru",
             "online": "y", "city": "", "timezone": "Europe/Moscow", "capacity": "8", "listed": "y",
             "signups_open": "y", "meetings": "2030-03-01 19:00-21:00\n2030-03-08 19:00-21:00"}
     response = gclient.post("/groups/new", data=form)

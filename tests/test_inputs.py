@@ -97,7 +97,7 @@ def test_bidi_controls_are_stripped_from_names_and_the_roster_isolates_them(gapp
 
 
 def test_passwords_and_long_texts_keep_what_was_typed(gapp):
-    from campaign.views.forms import Form
+    from campaign.forms import Form
     from wtforms import PasswordField, TextAreaField
 
     class Sample(Form):
@@ -122,3 +122,17 @@ def test_every_upload_field_in_the_templates_is_allowed(app):
     assert found == {"sources/import.html"}
     assert inputs.UPLOAD_FIELDS == {"sources.import_source": frozenset({"file"})}
     assert "sources.import_source" in app.view_functions
+
+
+def test_bidi_controls_are_stripped_from_every_forms_one_line_fields(app, staff):
+    """Not only the study-group forms: a quotation's context line (an editor's form) loses them too."""
+    from campaign.models import QuoteDraft
+
+    response = staff.post("/quotes/open-air-prison/edit", data={
+        "id": "open-air-prison", "source": "al-shami-2016", "speaker": "Leila al-Shami",
+        "text": "So they are effectively in an open-air prison.", "themes": ["aleppo-siege"],
+        "context": "Our \u202enote\u202c, \u2066isolated\u2069."})
+    assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+    with app.app_context():
+        stored = db.session.scalars(db.select(QuoteDraft)).all()
+        assert [d.data["context"] for d in stored] == ["Our note, isolated."]

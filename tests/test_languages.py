@@ -347,3 +347,9 @@ def test_english_runs_are_isolated_on_arabic_pages(client):
     client.set_cookie("lang", "ar")
     home = client.get("/").get_data(as_text=True)
     assert re.search(r'<a href="/sources/[^"]+" lang="en" dir="ltr">[^<]*mass slaughter', home)
+
+
+@pytest.mark.parametrize("lang,start", [("ru", "1 дек. 2026"), ("ar", "1 ديسمبر 2026")])
+def test_a_date_and_time_is_written_in_russian_and_arabic(lang, start):
+    text = languages.format_date(datetime(2026, 12, 1, 18, 30), lang, "datetime")
+    assert text.startswith(start) and text.endswith("18:30"), text

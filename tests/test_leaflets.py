@@ -38,8 +38,9 @@ def _pdf_text(pdf: bytes) -> str:
 
 
 def _squash(text: str) -> str:
-    """Text with all whitespace removed: line breaks fall anywhere in a laid-out page."""
-    return "".join(text.split())
+    """Text with all whitespace removed (line breaks fall anywhere in a laid-out page) and apostrophes
+    unified (print sets them curly, as the verbatim guard allows)."""
+    return "".join(text.split()).replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _build(app, **data):
@@ -75,11 +76,13 @@ def test_page_size_includes_bleed_and_trim_box_is_the_paper(app, design, size, o
     if orientation == "landscape" or design == "two-up":
         width, height = height, width
     page = reader.pages[0]
-    assert float(page.mediabox.width) == pytest.approx((width + 6) * MM, abs=0.1)
-    assert float(page.mediabox.height) == pytest.approx((height + 6) * MM, abs=0.1)
+    # the sheet: trim + 3 mm bleed + a 7 mm slug for the crop marks on every side
+    assert float(page.mediabox.width) == pytest.approx((width + 20) * MM, abs=0.1)
+    assert float(page.mediabox.height) == pytest.approx((height + 20) * MM, abs=0.1)
+    assert float(page.bleedbox.width) == pytest.approx((width + 6) * MM, abs=0.1)
+    assert float(page.bleedbox.height) == pytest.approx((height + 6) * MM, abs=0.1)
     assert float(page.trimbox.width) == pytest.approx(width * MM, abs=0.1)
     assert float(page.trimbox.height) == pytest.approx(height * MM, abs=0.1)
-    assert "/BleedBox" in page
 
 
 def test_office_print_has_no_bleed(app):
@@ -155,13 +158,15 @@ def test_author_is_the_contact_or_the_campaign_never_a_speaker(app, design, size
 
 
 @pytest.mark.parametrize("design,size", [("flyer", "A5"), ("poster", "A4"), ("two-up", "A4"), ("handout", "A4")])
-def test_qr_code_decodes_to_the_exact_url_printed_beside_it(app, design, size):
+def test_qr_code_decodes_to_the_exact_url_and_prints_the_readable_address(app, design, size):
     url = "https://example.org/groups/aleppo-reading/join?ref=leaflet"
     ids = ["open-air-prison"] if design == "poster" else ["open-air-prison", "tyrants-mass-slaughter"]
     _spec, rendered = _build(app, design=design, size=size, quotes=ids, qr_url=url)
     decoded = _qr_texts(rendered.pdf)
     assert decoded and set(decoded) == {url}
-    assert _squash(url) in _squash(_pdf_text(rendered.pdf))
+    text = _squash(_pdf_text(rendered.pdf))
+    assert "example.org/groups/aleppo-reading/join" in text
+    assert "https://example.org" not in text and "ref=leaflet" not in text
 
 
 def test_no_qr_code_without_a_url(app):
@@ -337,7 +342,7 @@ def test_url_shaped_payloads_as_the_qr_target_are_encoded_not_fetched(app, recor
     for url in (f"http://{host}/redirect?to=file:///etc/passwd", f"https://{host}/../../etc/passwd",
                 f"http://{host}/%2e%2e/%2e%2e/etc/passwd", f"http://{host}/x.css"):
         _spec, rendered = _build(app, qr_url=url)
-        _assert_safe(rendered.pdf, [url], hits)
+        _assert_safe(rendered.pdf, [leaflets.qr_caption(url)], hits)
         assert _qr_texts(rendered.pdf) == [url]
 
 
@@ -407,7 +412,7 @@ def test_builder_page_works_under_the_content_security_policy(staff):
 def test_builder_prefills_from_chosen_quotations(staff):
     html = staff.get("/leaflets/new?quote=open-air-prison&design=poster").get_data(as_text=True)
     assert re.search(r'value="open-air-prison"[^>]*checked', html)
-    assert re.search(r'<option selected value="poster">|<option value="poster" selected', html)
+    assert re.search(r'<input type="radio" name="design" id="design-poster" value="poster" checked', html)
 
 
 def test_download_pdf_without_javascript(staff):
@@ -495,3 +500,12 @@ def test_qr_code_can_point_to_a_study_group_signup_page(gapp, gstaff):
     assert _qr_texts(response.data) == [url]
     both = gstaff.post("/leaflets/new", data={**form, "qr_url": "https://example.org/x"})
     assert both.status_code == 422 and 'data-field="qr_group"' in both.get_data(as_text=True)
+
+
+def test_builder_chooses_designs_by_thumbnail(staff):
+    html = staff.get("/leaflets/new").get_data(as_text=True)
+    for design in leaflets.DESIGNS:
+        assert f'<input type="radio" name="design" id="design-{design}" value="{design}"' in html
+        assert f'<label for="design-{design}">' in html and f'src="/thumbnails/leaflet-{design}.png"' in html
+    assert len(re.findall(r'name="design"[^>]*checked', html)) == 1  # the flyer, by default
+    assert staff.get("/thumbnails/leaflet-poster.png").status_code == 200

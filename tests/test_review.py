@@ -374,13 +374,15 @@ def test_odd_pamphlet_names_are_a_404(papp, path):
 
 
 @pytest.mark.db
-def test_the_study_group_picker_lists_saved_and_shipped_pamphlets(papp, tmp_path):
+def test_the_study_group_picker_lists_saved_reading_packs_and_signups_count_every_pamphlet(papp, tmp_path):
     source = tmp_path / "group-pack.yaml"
-    source.write_text(json.dumps({**LEAFLET, "title": "Saved on the web"}), encoding="utf-8")
+    source.write_text(json.dumps({"kind": "reading-pack", "title": "Saved on the web",
+                                  "sections": [{"theme": "aleppo-siege"}]}), encoding="utf-8")
     assert papp.test_cli_runner().invoke(args=["pamphlets", "import", str(source)]).exit_code == 0
     with papp.test_request_context():
         from campaign.views.groups import pamphlet_choices, valid_source
 
         choices = dict(pamphlet_choices())
-        assert choices["group-pack"] == "Saved on the web" and choices["shipped-flyer"] == "Shipped"
+        assert choices["group-pack"] == "Saved on the web" and "shipped-flyer" not in choices  # packs only
         assert valid_source("group-pack") == "group-pack" and valid_source("x" * 300) is None
+        assert valid_source("shipped-flyer") == "shipped-flyer"  # a leaflet that brought a signup still counts

@@ -7,6 +7,7 @@ from weasyprint import CSS, HTML
 
 from .fetcher import ASSET_BASE, AssetFetcher
 from .isolation import Limits, bounded
+from .marks import add_marks
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class PdfOptions:
     keywords: tuple[str, ...] = ()
     tagged: bool = True
     stylesheets: tuple[str, ...] = field(default=())
+    # Pages laid out with a bleed get a slug with crop marks outside it (see :mod:`.marks`), and cut
+    # marks at these fractions of the trim width (0.5: a sheet cut in half).
+    crop_marks: bool = False
+    cuts: tuple[float, ...] = ()
 
 
 def _defang(document: HTML) -> None:
@@ -63,10 +68,12 @@ def layout(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
 
 
 def document_pdf(document, options: PdfOptions = PdfOptions()) -> bytes:
-    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off)."""
-    return document.write_pdf(pdf_variant="pdf/ua-1" if options.tagged else None,
-                              pdf_tags=options.tagged, uncompressed_pdf=False, custom_metadata=False,
-                              attachments=[])
+    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off), with crop
+    marks in a slug around the bleed when ``options.crop_marks`` is on."""
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1" if options.tagged else None,
+                             pdf_tags=options.tagged, uncompressed_pdf=False, custom_metadata=False,
+                             attachments=[])
+    return add_marks(pdf, options.cuts) if options.crop_marks else pdf
 
 
 def _write_pdf_here(html: str, generated, options: PdfOptions) -> bytes:

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, authz, twofactor
 from ..db import db
-from .forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

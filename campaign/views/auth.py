@@ -13,7 +13,7 @@ from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..urls import safe_next
 from ..models.accounts import User
-from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf
+from ..forms import ActionForm, Form, csrf_state, no_store, reject_csrf
 
 bp = Blueprint("auth", __name__)
 

@@ -8,13 +8,12 @@ from urllib.parse import urljoin
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import authz, cards, cards_batch, languages, quotes, render, translations
+from ..forms import Form, MultiCheckboxField
 from ..db import db
 from ..models import Quote
 
@@ -133,12 +132,8 @@ def _card_gettext(lang: str | None):
     return translate
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
-
-class CardsForm(FlaskForm):
+class CardsForm(Form):
     """A batch of cards: a theme or chosen quotations, the formats, one palette, an optional mark."""
 
     class Meta:

@@ -14,17 +14,19 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from .. import authz, groups, ics, languages, messages, pamphlet_store, privacy, ratelimit, roster as rosters
+from .. import (authz, groups, ics, languages, messages, packs, pamphlet_store, pamphlets, privacy, quotes, ratelimit,
+               render, roster as rosters, verbatim)
 from ..db import begin_write, db
 from ..errors import render_error
 from ..accounts import EMAIL_RE
 from ..groups import CONFIRMED, WAITLISTED
-from .forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import ActionForm, Form, csrf_state, no_store, reject_csrf, require_action_token
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = languages.NATIVE_NAMES
+READING_PACK = "reading-pack"  # the pamphlet kind a group reads through
 
 
 def _no_controls(form, field):
@@ -71,7 +73,8 @@ class GroupForm(Form):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120), _no_controls])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
-    pamphlet = SelectField(_l("Reading pack"), default="")
+    # Only reading packs are offered; a posted name is checked by validate_pamphlet, which says why it is refused.
+    pamphlet = SelectField(_l("Reading pack"), default="", validate_choice=False)
     language = SelectField(_l("Language of the group"), choices=[SelectChoice(c, n) for c, n in LANGUAGE_NAMES.items()])
     online = BooleanField(_l("Meets online"))
     city = StringField(_l("City (or leave empty for an online group)"), validators=[Length(max=80), _no_controls])
@@ -87,6 +90,12 @@ class GroupForm(Form):
     def fill_choices(self):
         self.pamphlet.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(*p) for p in pamphlet_choices()]
         self.timezone.choices = [SelectChoice(z) for z in sorted(available_timezones())]
+
+    def validate_pamphlet(self, field):
+        """Empty, or the name of a reading pack (a leaflet or poster is not something a group reads through)."""
+        if field.data and reading_pack(field.data) is None:
+            raise ValidationError(_("Choose one of the reading packs listed: %(name)s is not a reading pack.",
+                                    name=field.data[:80]))
 
     def validate_city(self, field):
         """A city unless the group meets online."""
@@ -117,13 +126,23 @@ class MoveForm(ActionForm):
 # -- helpers -----------------------------------------------------------------------------------
 
 def pamphlet_choices() -> list[tuple[str, str]]:
-    """Pamphlets a group can point at (slug, title): those saved on the web and the shipped examples."""
+    """Reading packs a group can read through (slug, title): those saved on the web and the shipped examples."""
     found = []
     for item in pamphlet_store.listing():
         slug = groups.valid_slug(item["name"])
-        if slug:
+        if slug and item["kind"] == READING_PACK:
             found.append((slug, item["title"]))
     return found
+
+
+def reading_pack(name: str | None) -> dict | None:
+    """``{"name", "title"}`` of the reading pack of that name, or None (no such pamphlet, or another kind)."""
+    if not name or not pamphlet_store.valid_name(name):
+        return None
+    data = pamphlet_store.raw(name)
+    if not data or data.get("kind") != READING_PACK:
+        return None
+    return {"name": name, "title": str(data.get("title") or name)}
 
 
 def valid_source(value: str | None) -> str | None:
@@ -271,6 +290,7 @@ def signed_up(key):
 
 def _group_page(group, form, retry=False):
     return render_template("groups/show.html", group=group, form=form, retry=retry, seats=groups.seats_left(group),
+                           pack=reading_pack(group.pamphlet),
                            schedule=_schedule(group), retention=_retention(group),
                            retention_days=current_app.config.get("RETENTION_DAYS", 30),
                            manages=groups.can_manage(current_user, group))
@@ -289,6 +309,34 @@ def calendar(key):
     """The group's meetings for a calendar app."""
     group = _public(key)
     return _ics(group, external("groups.show", key=group.key))
+
+
+@bp.get("/<key>/pack.pdf")
+@authz.public(note="only the reading pack the group chose; counted as a render")
+def pack_pdf(key):
+    """The group's reading pack as a PDF (pages as read), cached, with an ETag; nothing else can be asked for."""
+    group = _public(key)
+    pack = reading_pack(group.pamphlet) or abort(404)
+    try:
+        loaded = pamphlet_store.get(pack["name"]) or abort(404)
+        spec = packs.validate({**loaded.data, "name": pack["name"]})
+        context = {**packs.gather(spec), "imposition": "none"}
+    except (pamphlets.PamphletError, quotes.QuoteError, verbatim.NotVerbatim) as exc:
+        current_app.logger.warning("reading pack %s of group %s cannot be made: %s", pack["name"], group.id, exc)
+        abort(409, _("This group's reading pack cannot be made at the moment. Please ask the organizers."))
+    etag = packs.key(spec, context)
+    headers = {"Cache-Control": "public, no-cache",
+               "Content-Disposition": f'attachment; filename="{pack["name"]}.pdf"'}
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
+    try:
+        pdf, _hit = render.cached_bytes(current_app.config.get("CACHE_DIR"), etag, lambda: packs.render(context), ".pdf")
+    except render.RenderError as exc:  # over a time or memory limit
+        current_app.logger.warning("reading pack %s not rendered: %s", pack["name"], exc)
+        abort(503, _("The reading pack could not be made just now. Please try again in a moment."))
+    response = Response(pdf, mimetype="application/pdf", headers=headers)
+    response.set_etag(etag)
+    return response
 
 
 # -- the participant's manage link --------------------------------------------------------------

@@ -2,11 +2,11 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from .. import authz, quotes, security
+from .. import authz, quotes, security, thumbnails
 from ..db import db
 from ..urls import safe_next
 from ..models import Quote, Source
-from .forms import require_action_token
+from ..forms import require_action_token
 
 bp = Blueprint("home", __name__)
 
@@ -14,9 +14,10 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @authz.public
 def index():
-    """What Handbill is for, with the library at a glance."""
+    """What Handbill is for: three ways in (leaflet, card, reading group) with real thumbnails, the library at a glance."""
     featured = db.session.scalars(select(Quote).where(quotes.PRINTABLE).order_by(Quote.position).limit(3)).all()
-    return render_template("home.html", featured=featured,
+    return render_template("home.html", featured=featured, card_quote=thumbnails.card_quote_id(),
+                           organizer=authz.allowed("organizer"), thumb_size=thumbnails.dimensions,
                            quote_count=db.session.scalar(select(func.count(Quote.id)).where(quotes.PRINTABLE)),
                            sources=db.session.scalars(select(Source).order_by(Source.slug)).all())
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
-from .. import authz, languages, leaflets, pamphlet_store, pamphlets, quotes, render, verbatim
+from .. import authz, languages, leaflets, pamphlet_store, pamphlets, quotes, render, thumbnails, verbatim
+from ..forms import Form, MultiCheckboxField
 from ..db import db
 
 bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
@@ -25,10 +24,6 @@ bp = Blueprint("leaflets", __name__, url_prefix="/leaflets")
 PREVIEW_WIDTHS = (300, 600, 900)
 CACHE_CONTROL = "private, no-cache"  # always revalidate: a quotation edit changes the ETag
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 # The designs' names and descriptions as the builder shows them, in the catalogs for translation
@@ -45,7 +40,7 @@ DESIGN_TEXTS = {
 }
 
 
-class LeafletForm(FlaskForm):
+class LeafletForm(Form):
     """A leaflet: design, paper, quotations, the organizer's texts and print options."""
 
     design = SelectField(_l("Design"), choices=[SelectChoice(d.id, DESIGN_TEXTS.get(d.id, (d.label,))[0])
@@ -228,7 +223,7 @@ def _page(form: LeafletForm, *, status: int = 200, rendered=None, spec=None):
         preview = {"pages": [url_for("leaflets.preview_png", page=i, **p) for i in range(rendered.pages)],
                    "pdf": url_for("leaflets.pdf", download="1", **p)}
     return render_template("leaflets/new.html", form=form, library=_library(form, q), q=q, preview=preview,
-                           designs=leaflets.DESIGNS, sizes=leaflets.SIZES), status
+                           designs=leaflets.DESIGNS, sizes=leaflets.SIZES, thumb_size=thumbnails.dimensions), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

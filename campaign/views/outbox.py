@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from .. import authz, messages
-from .forms import ActionForm, no_store, require_action_token
+from ..forms import ActionForm, no_store, require_action_token
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 

@@ -7,17 +7,16 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, FieldList, Form as SubForm, FormField, HiddenField, IntegerField, SelectField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
 from .. import audit, authz, glossary, impose, languages, pamphlet_store, packs, render, themes
+from ..forms import Form, MultiCheckboxField
 from ..db import db
 from ..models import Question, Theme
 from ..pamphlets import PamphletError
@@ -34,12 +33,8 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
-
-class SectionForm(Form):
+class SectionForm(SubForm):
     """One theme of the pack: whether it is in, where, which excerpts and which questions."""
 
     include = BooleanField(_l("Include"))
@@ -51,7 +46,7 @@ class SectionForm(Form):
     note = TextAreaField(_l("Introduction (ours; empty: the theme's description)"), validators=[Length(max=600)])
 
 
-class PackForm(FlaskForm):
+class PackForm(Form):
     """The whole pack: texts, language, format, print options and its sections."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
@@ -324,7 +319,7 @@ def _theme_name(theme_id: str) -> str:
 
 # -- the question editor --------------------------------------------------------------------
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     """A discussion question we write for one theme."""
 
     theme = SelectField(_l("Theme"), validators=[DataRequired()])
@@ -336,11 +331,11 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_("Unknown theme."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """Mark a question reviewed (a button with its CSRF token)."""
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(Form):
     """Send a draft question back to its author, saying what needs changing."""
 
     note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=1000)])

@@ -3,27 +3,22 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_login import current_user
 
 from .. import audit, authz, guard_text, quotes, review
+from ..forms import Form, MultiCheckboxField
 from ..db import db
 from ..models import Quote, Source
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
-
-class QuoteForm(FlaskForm):
+class QuoteForm(Form):
     """A quotation: verbatim text, who said it, what it is about, and our one-line context."""
 
     id = StringField(_l("Id (used in links and file names)"), validators=[DataRequired(), Length(max=80)])

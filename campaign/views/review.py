@@ -6,11 +6,11 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import authz, quotes, review, verbatim
+from ..forms import Form
 from ..db import db
 from ..models import Quote, Source
 from ..translations import LANGS
@@ -18,11 +18,11 @@ from ..translations import LANGS
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """The approve button (with its CSRF token)."""
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(Form):
     """Send a draft back to its author, saying what needs changing."""
 
     note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=review.MAX_NOTE_CHARS)])

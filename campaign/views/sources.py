@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from .. import authz, library, quotes, sources
+from ..forms import Form
 from ..db import db
 from ..models import Quote, Source
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 
 
-class SourceImportForm(FlaskForm):
+class SourceImportForm(Form):
     """Upload a transcript (turns start with a speaker initial) with its metadata."""
 
     file = FileField(_l("Transcript (plain text, UTF-8)"), validators=[FileRequired()])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from flask_login import current_user
 
 from .. import audit, authz, quotes, translations
+from ..forms import Form
 from ..db import db
 from ..i18n import direction
 from ..models import Quote
@@ -21,7 +21,7 @@ bp = Blueprint("translations", __name__, url_prefix="/translations")
 STATUS_LABELS = {"missing": _l("missing"), "stale": _l("stale"), "draft": _l("draft"), "reviewed": _l("reviewed")}
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(Form):
     """A translation of one quotation; saved words stay a draft until another translator reviews them."""
 
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=translations.MAX_TEXT_CHARS)])
@@ -30,7 +30,7 @@ class TranslationForm(FlaskForm):
     translated_on = DateField(_l("Translated on"), validators=[Optional()])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """Mark the stored translation reviewed by the signed-in account, without changing its words."""
 
 

@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..models.accounts import User
-from .forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

@@ -9,9 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import cards, cards_batch, quotes, verbatim
-from .db import db
-from .models import Quote, Theme
+from .. import cards, cards_batch, quotes, verbatim
+from ..db import db
+from ..models import Quote, Theme
 
 cards_cli = AppGroup("cards", help="Social quote cards (PNG).")
 
@@ -95,8 +95,3 @@ def cards_build(out, formats, theme, quote_ids, palette, mark, jobs, no_cache):
         click.echo(f"not made: {r.filename}: {r.error}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
-
-
-def init_app(app):
-    """Register the ``cards`` command group."""
-    app.cli.add_command(cards_cli)

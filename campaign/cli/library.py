@@ -9,9 +9,9 @@ import yaml
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import library, quotes, sources, verbatim
-from .db import db
-from .models import Quote
+from .. import library, quotes, sources, verbatim
+from ..db import db
+from ..models import Quote
 
 library_cli = AppGroup("library", help="The curated library (sources, themes, quotations).")
 sources_cli = AppGroup("sources", help="Source texts quotations are verified against.")
@@ -127,16 +127,3 @@ def quotes_export(indent, drafts):
 def _fail(message: str):
     click.echo(f"error: {message}", err=True)
     raise click.exceptions.Exit(1)
-
-
-def init_app(app):
-    """Register the command groups."""
-    for group in (library_cli, sources_cli, quotes_cli):
-        app.cli.add_command(group)
-    from . import audit, pamphlets_cli
-    pamphlets_cli.init_app(app)
-    audit.init_app(app)
-    from . import groups_cli
-    groups_cli.init_app(app)
-    from . import cards_cli
-    cards_cli.init_app(app)

@@ -10,8 +10,8 @@ from flask_babel import force_locale
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import accounts, privacy, retention
-from .db import db
+from .. import accounts, privacy, retention
+from ..db import db
 
 users_cli = AppGroup("users", help="Accounts of the people who run Handbill, and their roles.")
 privacy_cli = AppGroup("privacy", help="Participants' data: retention and encryption key.")
@@ -57,7 +57,7 @@ def users_create(email, roles, password):
 @_plain
 def users_setup_link():
     """With no account yet, print a one-time link (valid 1 hour) that creates the first admin."""
-    from . import invites
+    from .. import invites
 
     link = invites.setup_link()
     if link is None:
@@ -80,7 +80,7 @@ def users_enable(email):
 @click.argument("email")
 def users_two_factor_off(email):
     """Turn off an account's two-factor sign-in (a lost phone and lost recovery codes); ends its sessions."""
-    from . import twofactor
+    from .. import twofactor
 
     user = accounts.find(email) or _fail(f"email: no account {email}")
     twofactor.disable(user)
@@ -130,7 +130,7 @@ def users_list():
 @users_cli.command("routes")
 def users_routes():
     """Every route with who may use it: public, or the roles it needs."""
-    from . import authz
+    from .. import authz
 
     rows = []
     for rule in current_app.url_map.iter_rules():
@@ -167,9 +167,3 @@ def privacy_purge(days, as_of, dry_run):
 def privacy_new_key():
     """Print a fresh encryption key for CAMPAIGN_ENCRYPTION_KEY (does not change the one in use)."""
     click.echo(privacy.new_key_text())
-
-
-def init_app(app):
-    """Register the command groups."""
-    for group in (users_cli, privacy_cli):
-        app.cli.add_command(group)

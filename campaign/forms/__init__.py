@@ -1,4 +1,5 @@
-"""Form helpers shared by the study-group and login pages: CSRF outcomes and private responses."""
+"""Forms: the one base every form uses (translated messages, one-line fields without bidi controls),
+the shared fields, CSRF outcomes and private responses."""
 from __future__ import annotations
 
 from functools import lru_cache, wraps
@@ -7,8 +8,9 @@ from babel import support
 from flask import abort, current_app, make_response
 from flask_babel import get_locale, gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.i18n import messages_path
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..inputs import one_line
 
@@ -55,6 +57,13 @@ class _TranslationsAdapter:
 
     def ngettext(self, singular, plural, n):
         return self.t.ungettext(singular, plural, n)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (themes, quotations, roles), rendered as a fieldset by the ``field`` macro."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ActionForm(Form):

@@ -1,84 +1,22 @@
-"""The ``flask pamphlets`` commands: build every pamphlet (the shipped files and those saved on the web),
-and export or import one between a YAML file and the database."""
+"""``flask --app app pamphlets …``: build the leaflets and reading packs, move saved ones in and out of the database."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import pamphlet_store, pamphlets
-from .db import db
-from .pamphlets import STATE_FILE, Kind, Pamphlet, PamphletError, discover, kind, load
+from .. import pamphlet_store, pamphlets
+from ..db import db
+from ..render import RenderError
 
 pamphlets_cli = AppGroup("pamphlets", help="Leaflets and reading packs: the reviewed files in pamphlets/ and "
                                            "those saved on the web (kept in the database).")
-
-
-# -- building ---------------------------------------------------------------------------------
-
-@dataclass
-class BuildReport:
-    """What a build did, per pamphlet name."""
-
-    built: list[str] = dc_field(default_factory=list)
-    unchanged: list[str] = dc_field(default_factory=list)
-    errors: list[str] = dc_field(default_factory=list)
-
-
-def _digest(pamphlet: Pamphlet, k: Kind) -> str | None:
-    if k.key is None:
-        return None
-    h = hashlib.sha256(pamphlet.kind.encode())
-    h.update(k.key(pamphlet.spec).encode())
-    return h.hexdigest()
-
-
-def build_one(pamphlet: Pamphlet, out: Path, state: dict) -> bool:
-    """Render one pamphlet to ``out/<name>.pdf``; False if it was already up to date (nothing written)."""
-    k = kind(pamphlet.kind)
-    target = out / f"{pamphlet.name}.pdf"
-    digest = _digest(pamphlet, k)
-    if digest and state.get(pamphlet.name) == digest and target.is_file():
-        return False
-    pdf = k.render(pamphlet.spec)
-    if digest is None and target.is_file() and target.read_bytes() == pdf:
-        return False
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, target)
-    if digest:
-        state[pamphlet.name] = digest
-    return True
-
-
-def build_imposed(pamphlet: Pamphlet, out: Path, impositions: list[str]) -> list[str]:
-    """Also write ``out/<name>-<imposition>.pdf`` for each imposition the kind offers; the names written."""
-    k = kind(pamphlet.kind)
-    written = []
-    for imposition in impositions if k.imposed else []:
-        target = out / f"{pamphlet.name}-{imposition}.pdf"
-        pdf = k.imposed(pamphlet.spec, imposition)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pdf)
-        os.replace(tmp, target)
-        written.append(target.stem)
-    return written
-
-
-def _read_state(out: Path) -> dict:
-    try:
-        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
-    except (OSError, ValueError):
-        return {}
 
 
 @pamphlets_cli.command("build")
@@ -96,18 +34,15 @@ def build_command(out_dir, directory, names, booklet, zine):
 
     Leaflets and reading packs alike; ``--booklet`` / ``--zine`` add the imposed reading packs.
     """
-    from .render import RenderError
-
     directory = Path(directory or current_app.config["PAMPHLETS_DIR"])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-
     saved, left = pamphlet_store.for_build(tuple(names))
-    paths, errors = discover(directory, left) if left or not names else ([], [])
+    paths, errors = pamphlets.discover(directory, left) if left or not names else ([], [])
     hidden = pamphlet_store.shadowed()
     paths = [p for p in paths if p.stem not in hidden] + saved
-    report = BuildReport(errors=[str(e) for e in errors])
-    state = _read_state(out)
+    report = pamphlets.BuildReport(errors=[str(e) for e in errors])
+    state = pamphlets._read_state(out)
     started = time.monotonic()
     with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: getattr(p, "name", ""),
                            file=sys.stderr) as bar:
@@ -115,13 +50,13 @@ def build_command(out_dir, directory, names, booklet, zine):
             pamphlet = None
             where = os.path.relpath(path) if isinstance(path, Path) else str(getattr(path, "path", ""))
             try:
-                if isinstance(path, PamphletError):
+                if isinstance(path, pamphlets.PamphletError):
                     raise path
-                pamphlet = path if isinstance(path, Pamphlet) else load(path, display=os.path.relpath(path))
-                changed = build_one(pamphlet, out, state)
-                report.built.extend(build_imposed(pamphlet, out, [i for i, on in (("booklet", booklet),
+                pamphlet = path if isinstance(path, pamphlets.Pamphlet) else pamphlets.load(path, display=os.path.relpath(path))
+                changed = pamphlets.build_one(pamphlet, out, state)
+                report.built.extend(pamphlets.build_imposed(pamphlet, out, [i for i, on in (("booklet", booklet),
                                                                                     ("zine", zine)) if on]))
-            except PamphletError as exc:
+            except pamphlets.PamphletError as exc:
                 report.errors.append(str(exc))
                 continue
             except RenderError as exc:
@@ -132,9 +67,9 @@ def build_command(out_dir, directory, names, booklet, zine):
                 report.errors.append(f"{where}: {type(exc).__name__}: {exc}")
                 continue
             (report.built if changed else report.unchanged).append(pamphlet.name)
-    tmp = out / f".{STATE_FILE}.tmp"
+    tmp = out / f".{pamphlets.STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, out / STATE_FILE)
+    os.replace(tmp, out / pamphlets.STATE_FILE)
     for name in report.built:
         click.echo(f"built      {out / (name + '.pdf')}")
     for name in report.unchanged:
@@ -153,13 +88,11 @@ def _field_of(exc, kind_name: str | None) -> str | None:
     """The pamphlet field an overflow comes from, when the kind can tell."""
     block = getattr(exc, "block", None)
     try:
-        field_for = kind(kind_name).field_for
-    except PamphletError:
+        field_for = pamphlets.kind(kind_name).field_for
+    except pamphlets.PamphletError:
         return None
     return field_for(block) if block and field_for else None
 
-
-# -- moving a pamphlet between a file and the database ---------------------------------------
 
 @pamphlets_cli.command("export")
 @click.argument("name")
@@ -171,8 +104,7 @@ def export_command(name, out_file):
     if data is None:
         click.echo(f"error: no pamphlet named {name!r}", err=True)
         raise click.exceptions.Exit(1)
-    text = pamphlet_store.as_yaml(
-        data, f"Exported from Handbill: build it with `flask --app app pamphlets build {name}`.")
+    text = pamphlet_store.as_yaml(data, f"Exported from Handbill: build it with `flask --app app pamphlets build {name}`.")
     if out_file is None:
         click.echo(text, nl=False)
         return
@@ -211,8 +143,3 @@ def import_command(file, name, replace):
 def _read(path: Path) -> dict:
     """The data of a pamphlet file whose own name is not a pamphlet name (checked again on saving)."""
     return pamphlets.read(path, display=str(path))[0]
-
-
-def init_app(app):
-    """Register ``flask pamphlets`` (build, export, import)."""
-    app.cli.add_command(pamphlets_cli)

@@ -1,0 +1,60 @@
+"""On a phone: every page fits 390 px wide without scrolling sideways, in English, Russian and Arabic."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import _free_port, browser_login
+from groups_support import gconfig  # noqa: F401 - study-group fixtures
+from pages_support import LANGUAGES, STAFF_EMAIL, pages, prepare
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def served_app(make_app, gconfig):  # noqa: F811 - the live server serves study groups too
+    port = _free_port()
+    app = make_app(**gconfig, BASE_URL=f"http://127.0.0.1:{port}", WTF_CSRF_ENABLED=True)
+    app.config["LIVE_PORT"] = port
+    return app
+
+
+def _too_wide(page) -> str:
+    """The page's width and the first elements that stick out of the viewport (to say what to fix)."""
+    return page.evaluate("""() => {
+      const width = document.documentElement.scrollWidth;
+      const out = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 || r.left < -1)
+          out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                   (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+                   ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+      }
+      return width + 'px: ' + out.slice(0, 6).join(', ');
+    }""")
+
+
+def test_every_page_fits_a_phone_in_every_language(browser, served_app, live_server):
+    names = prepare(served_app)
+    wide, visited = [], 0
+    for logged_in in (False, True):
+        context = browser.new_context(base_url=live_server, viewport=PHONE)
+        page = context.new_page()
+        if logged_in:
+            browser_login(page, STAFF_EMAIL)
+        for lang in LANGUAGES:
+            context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
+            for name, path, staff in pages(names):
+                # Public pages are checked anonymously (logged in, only the header differs: the start page stands for them).
+                if staff != logged_in or (name.endswith("+staff") and name != "home+staff"):
+                    continue
+                page.goto(path)
+                assert page.evaluate("document.documentElement.lang") == lang, (name, lang)
+                visited += 1
+                if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+                    wide.append(f"[{lang}] {name} {path}: {_too_wide(page)}")
+        context.close()
+    assert not wide, "pages wider than 390 px:\n" + "\n".join(wide)
+    assert visited >= 3 * 30, visited
