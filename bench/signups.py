@@ -145,7 +145,7 @@ def _prepare_handbill(folder: Path, database_url: str) -> tuple[dict, str, str]:
         app = create_app()
         with app.app_context():
             upgrade(directory=app.config["MIGRATIONS_DIR"])
-            owner = accounts.create_organizer("bench@example.org", "bench-organizer-passphrase")
+            owner = accounts.create_user("bench@example.org", "bench-organizer-passphrase", roles=("organizer",))
             db.session.commit()
             first = datetime(2030, 1, 7, 17, 0)
             keys = []
