@@ -7,7 +7,7 @@ from pathlib import Path
 from campaign import groups
 from campaign.db import db
 from campaign.models import Source
-from conftest import EVERY_ROLE, PASSWORD, add_user
+from conftest import EVERY_ROLE, PASSWORD, add_user, browser_login
 from groups_support import READING_PACK, add_group
 
 LANGUAGES = ("en", "ru", "ar")
@@ -78,6 +78,25 @@ def pages(names: dict[str, str]) -> list[tuple[str, str, bool]]:
 
 
 EXPECTED_ERRORS = {"not-found": 404, "method-not-allowed": 405}
+
+
+def browser_visits(browser, live_server, names: dict[str, str], **context_options):
+    """(page, lang, name, path) for every page in every language, for a check in a real browser.
+
+    Public pages are visited anonymously and staff pages logged in; a public page logged in differs only
+    by the header bar, so the start page stands for them. The caller navigates (``page.goto(path)``).
+    """
+    for logged_in in (False, True):
+        context = browser.new_context(base_url=live_server, **context_options)
+        page = context.new_page()
+        if logged_in:
+            browser_login(page, STAFF_EMAIL)
+        for lang in LANGUAGES:
+            context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
+            for name, path, staff in pages(names):
+                if staff == logged_in and not (name.endswith("+staff") and name != "home+staff"):
+                    yield page, lang, name, path
+        context.close()
 
 
 def expected_status(name: str) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import _free_port, browser_login
+from conftest import _free_port
 from groups_support import gconfig  # noqa: F401 - study-group fixtures
-from pages_support import LANGUAGES, STAFF_EMAIL, pages, prepare
+from pages_support import browser_visits, prepare
 
 pytestmark = pytest.mark.browser
 
@@ -39,22 +39,11 @@ def _too_wide(page) -> str:
 def test_every_page_fits_a_phone_in_every_language(browser, served_app, live_server):
     names = prepare(served_app)
     wide, visited = [], 0
-    for logged_in in (False, True):
-        context = browser.new_context(base_url=live_server, viewport=PHONE)
-        page = context.new_page()
-        if logged_in:
-            browser_login(page, STAFF_EMAIL)
-        for lang in LANGUAGES:
-            context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
-            for name, path, staff in pages(names):
-                # Public pages are checked anonymously (logged in, only the header differs: the start page stands for them).
-                if staff != logged_in or (name.endswith("+staff") and name != "home+staff"):
-                    continue
-                page.goto(path)
-                assert page.evaluate("document.documentElement.lang") == lang, (name, lang)
-                visited += 1
-                if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
-                    wide.append(f"[{lang}] {name} {path}: {_too_wide(page)}")
-        context.close()
+    for page, lang, name, path in browser_visits(browser, live_server, names, viewport=PHONE):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.lang") == lang, (name, lang)
+        visited += 1
+        if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+            wide.append(f"[{lang}] {name} {path}: {_too_wide(page)}")
     assert not wide, "pages wider than 390 px:\n" + "\n".join(wide)
     assert visited >= 3 * 30, visited
