@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import credits, languages, render as renderer
+from . import credits, languages, palettes, render as renderer
 
 TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
@@ -81,45 +81,10 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 DEFAULT_FORMAT = "square"
 
 
-# -- palettes --------------------------------------------------------------------------------
+# -- palettes (shared with print designs: campaign/palettes.py) ----------------------------
 
-@dataclass(frozen=True)
-class Palette:
-    """Background and text colours; every text colour meets WCAG AA against the background."""
-
-    name: str
-    label: str
-    background: str
-    text: str  # the quotation and the speaker
-    muted: str  # source line and campaign mark (small text: needs 4.5:1 too)
-    accent: str  # quotation mark, rule and band: graphics, 3:1 is enough
-
-    def text_roles(self) -> dict[str, str]:
-        """The colours used for text, which must each reach 4.5:1 against the background."""
-        return {"text": self.text, "muted": self.muted}
-
-
-PALETTES: dict[str, Palette] = {p.name: p for p in (
-    Palette("paper", N_("Paper"), "#fbf6ec", "#1c1b19", "#4d4a44", "#b3261e"),
-    Palette("night", N_("Night"), "#14192b", "#f6f3ea", "#c9cede", "#f2b63c"),
-    Palette("red", N_("Red"), "#9e1b1b", "#ffffff", "#fbe3dc", "#ffc9b9"),
-    Palette("olive", N_("Olive"), "#1f3a2c", "#f4f1e6", "#cfdccf", "#e8c35a"),
-    Palette("sand", N_("Sand"), "#efe0c2", "#261c12", "#54402a", "#8a3412"),
-)}
-DEFAULT_PALETTE = "paper"
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio between two colours (1 to 21)."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
+Palette, PALETTES, DEFAULT_PALETTE = palettes.Palette, palettes.PALETTES, palettes.DEFAULT_PALETTE
+relative_luminance, contrast = palettes.relative_luminance, palettes.contrast
 
 
 # -- the quotation as plain data -------------------------------------------------------------
