@@ -9,86 +9,22 @@ fit; :func:`key` is the cache key (the one :func:`campaign.render.cache_key`).
 """
 from __future__ import annotations
 
-import io
-import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import urlsplit
 
 import segno
 
-from . import credits, languages, quotes, render as renderer, translations, verbatim
+from . import brand as brand_kit, credits, highlight, images, languages, palettes, quotes, render as renderer, \
+    translations, verbatim
+from .designs import DESIGNS, ORIENTATIONS, SIZES, Design, Size, TypeScale, colours  # noqa: F401 - the design table
+from .leaflet_fit import (DEFAULT_AUTHOR, LANGUAGES, QR_BORDER, Describe, Html, columns, geometry,  # noqa: F401
+                          pdf_options, qr_caption, qr_svg, qr_symbol_mm, template_context)
 from .pamphlets import PamphletError
 
 # Bump when code here changes what a PDF looks like, so cached PDFs are not reused.
-VERSION = "3"
+VERSION = "4"
 
-
-@dataclass(frozen=True)
-class Size:
-    """A paper size (portrait width × height in millimetres) and its CSS name."""
-
-    label: str
-    css: str
-    width: float
-    height: float
-
-
-SIZES = {
-    "A3": Size("A3 (297 × 420 mm)", "A3", 297, 420),
-    "A4": Size("A4 (210 × 297 mm)", "A4", 210, 297),
-    "A5": Size("A5 (148 × 210 mm)", "A5", 148, 210),
-    "Letter": Size("US Letter (8.5 × 11 in)", "letter", 215.9, 279.4),
-}
-ORIENTATIONS = ("portrait", "landscape")
-
-
-@dataclass(frozen=True)
-class Design:
-    """One leaflet layout: which sizes and orientations it allows, how many quotations, type limits."""
-
-    id: str
-    label: str
-    description: str
-    template: str
-    sizes: tuple[str, ...]
-    orientations: tuple[str, ...]
-    min_quotes: int
-    max_quotes: int
-    base_pt: float            # root type size at scale 1 on the reference width below
-    reference_width: float    # mm; larger paper scales type up proportionally
-    scales: tuple[float, ...]  # type scales allowed, largest first: below 1 to fit long text, above to fill
-    margin: float = 12.0      # mm, the safe area inside the trim
-    two_up: bool = False      # two copies side by side on a landscape sheet, cut in half
-    noun: str = "leaflet"     # what organizers call it, for messages ("the flyer comes in …")
-
-
-def _steps(low: float, high: float) -> tuple[float, ...]:
-    """Type scales from ``high`` down to ``low`` in 5 % steps (1 is the design's own size)."""
-    count = round((high - low) / 0.05)
-    return tuple(round(high - i * 0.05, 2) for i in range(count + 1))
-
-
-DESIGNS = {
-    "poster": Design("poster", "Single-quote poster",
-                     "One quotation set large, with its speaker and source; for walls and noticeboards.",
-                     "print/leaflet_poster.html", ("A3", "A4", "Letter"), ORIENTATIONS, 1, 1,
-                     base_pt=13, reference_width=210, scales=_steps(0.5, 2.5), margin=15, noun="poster"),
-    "flyer": Design("flyer", "Flyer: headline, quotations, call to action",
-                    "A headline, two or three quotations and what to do next; to hand out.",
-                    "print/leaflet_flyer.html", ("A5", "A4", "Letter"), ("portrait",), 1, 3,
-                    base_pt=9.5, reference_width=148, scales=_steps(0.85, 2.2), margin=10, noun="flyer"),
-    "handout": Design("handout", "Two-column handout with context",
-                      "A headline, an introduction and up to four quotations with their context, in two columns.",
-                      "print/leaflet_handout.html", ("A4", "Letter"), ("portrait",), 1, 4,
-                      base_pt=10, reference_width=210, scales=_steps(0.85, 1.4), margin=14, noun="handout"),
-    "two-up": Design("two-up", "Two A5 flyers on one sheet (cut in half)",
-                     "The flyer printed twice on a landscape sheet, to cut in half: half the paper.",
-                     "print/leaflet_twoup.html", ("A4", "Letter"), ("portrait",), 1, 2,
-                     base_pt=9, reference_width=148, scales=_steps(0.85, 2.2), margin=9, two_up=True,
-                     noun="two-up sheet"),
-}
-LANGUAGES = {code: lang.dir for code, lang in languages.LANGUAGES.items()}
 # How quotations are printed in a leaflet whose language is not theirs: translated into it (the
 # default), in the original language, or both side by side. Translations must be reviewed unless
 # the organizer allows drafts, which are then marked "draft translation" on the page.
@@ -98,9 +34,10 @@ QUOTATIONS = ("translated", "original", "bilingual")
 LIMITS = {"headline": 140, "intro": 900, "call_to_action": 400, "qr_url": 400, "qr_label": 100,
           "contact": 160, "title": 200}
 FIELDS = ("kind", "design", "size", "orientation", "quotes", "title", "headline", "intro", "call_to_action",
-          "qr_url", "qr_label", "contact", "bleed", "lang", "quotations", "drafts")
+          "qr_url", "qr_label", "contact", "bleed", "lang", "quotations", "drafts", "palette", "image", "group",
+          "highlight")
 BLOCK_FIELDS = {"headline": "headline", "intro": "intro", "call_to_action": "call_to_action", "qr": "qr_label",
-                "contact": "contact"}
+                "contact": "contact", "group": "group"}
 
 
 class LeafletOverflow(renderer.RenderError):
@@ -126,6 +63,10 @@ class LeafletSpec:
     lang: str = "en"
     quotations: str = "translated"
     drafts: bool = False
+    palette: str = ""        # a palette name; "" = the brand kit's default palette
+    image: int | None = None  # the photo poster's stored image
+    group: str = ""          # the study group an event poster announces (its key)
+    highlight: str = ""      # "start-end": a phrase of a single quotation set in the accent
 
     def as_data(self) -> dict:
         """The pamphlet-file form of this spec (defaults left out, so files stay short)."""
@@ -142,6 +83,11 @@ class LeafletSpec:
             data["quotations"] = self.quotations
         if self.drafts:
             data["drafts"] = True
+        for name in ("palette", "image", "group", "highlight"):
+            if getattr(self, name) not in ("", None):
+                data[name] = getattr(self, name)
+        if self.group:
+            data.pop("qr_url", None)  # the group's signup page, on this site's address when it is printed
         return data
 
 
@@ -168,6 +114,8 @@ def orientation_problem(design: str, orientation: str) -> str | None:
 def quotes_problem(design: str, ids: list[str]) -> str | None:
     """Why these quotation ids cannot be used (count for the design, unknown or no longer verbatim)."""
     if not ids:
+        if design in DESIGNS and DESIGNS[design].min_quotes == 0:
+            return None
         return "choose at least one quotation"
     if len(set(ids)) != len(ids):
         return "a quotation is chosen twice"
@@ -248,7 +196,7 @@ def validate(data: dict) -> LeafletSpec:
     orientation = str(data.get("orientation") or "portrait")
     if problem := orientation_problem(design, orientation):
         raise PamphletError("orientation", problem)
-    ids = data.get("quotes")
+    ids = data.get("quotes", [] if DESIGNS[design].min_quotes == 0 else None)
     if isinstance(ids, str):
         ids = [ids]
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
@@ -277,11 +225,84 @@ def validate(data: dict) -> LeafletSpec:
         raise PamphletError("drafts", "must be true or false")
     if problem := translation_problem(ids, lang, quotations, drafts):
         raise PamphletError("quotes", problem)
+    d = DESIGNS[design]
+    extra = {"palette": _palette(data), "image": _image(d, data.get("image")), "group": _group(d, data.get("group"))}
+    if extra["group"]:
+        texts["qr_url"] = signup_url(extra["group"])
+    extra["highlight"] = _highlight(d, data.get("highlight"), ids, lang, quotations, drafts)
     return LeafletSpec(design=design, size=size, orientation=orientation, quotes=tuple(ids), bleed=bleed,
-                       lang=lang, quotations=quotations, drafts=drafts, **texts)
+                       lang=lang, quotations=quotations, drafts=drafts, **texts, **extra)
 
 
-DEFAULT_AUTHOR = "Handbill"  # a leaflet without a contact line is signed by the toolkit, as packs are
+def _palette(data: dict) -> str:
+    """The palette named (checked against the palettes on offer, the brand kit's included) or "" for the default."""
+    name = data.get("palette") or ""
+    if name and name not in palettes.names(brand_kit.current()):
+        offered = ", ".join(palettes.names(brand_kit.current()))
+        raise PamphletError("palette", f"unknown palette {name!r}; expected one of {offered}")
+    return name
+
+
+def _image(design: Design, value) -> int | None:
+    """The photo poster's stored image id (it must exist); other designs take no image."""
+    if value in (None, ""):
+        if design.photo:
+            raise PamphletError("image", "choose a photo for the photo poster (upload one under Images first)")
+        return None
+    if not design.photo:
+        raise PamphletError("image", f"the {design.noun} prints no photo; choose the photo poster")
+    try:
+        image_id = int(value)
+        images.load(image_id)
+    except (TypeError, ValueError):
+        raise PamphletError("image", "must be the number of a stored image") from None
+    except LookupError:
+        raise PamphletError("image", f"there is no stored image {value}; choose one from the list") from None
+    return image_id
+
+
+def _group(design: Design, value) -> str:
+    """The study group an event poster announces (it must exist); other designs take no group."""
+    key = str(value or "").strip()
+    if not key:
+        if design.group:
+            raise PamphletError("group", "choose the study group the poster announces")
+        return ""
+    if not design.group:
+        raise PamphletError("group", f"the {design.noun} announces no study group; choose the study group poster")
+    from . import groups
+
+    if groups.by_key(key) is None:
+        raise PamphletError("group", f"there is no study group {key[:30]!r}")
+    return key
+
+
+def signup_url(key: str) -> str:
+    """The group's short signup address on this site (``BASE_URL/g/<key>``), as its QR code carries it."""
+    from flask import current_app, has_app_context
+
+    base = current_app.config.get("BASE_URL", "") if has_app_context() else ""
+    return (base or "http://localhost").rstrip("/") + "/g/" + key
+
+
+def _highlight(design: Design, value, ids: list[str], lang: str, quotations: str, drafts: bool) -> str:
+    """The highlighted phrase as ``"start-end"``, checked against the quotation as it will be printed."""
+    try:
+        span = highlight.parse(value)
+    except highlight.HighlightError as exc:
+        raise PamphletError("highlight", exc.message) from None
+    if span is None:
+        return ""
+    if not design.single_quote:
+        raise PamphletError("highlight", f"the {design.noun} sets no highlight; choose a poster with one quotation")
+    quote = quotes.get_many_verified(list(ids))[0]
+    tr = None if quotations == "original" else translations.output_quote(quote, lang, drafts)
+    try:
+        highlight.check((tr or {}).get("text") or quote.text, span)
+    except highlight.HighlightError as exc:
+        raise PamphletError("highlight", exc.message) from None
+    return highlight.as_value(span)
+
 
 # -- data → HTML → PDF ------------------------------------------------------------------------
 
@@ -293,8 +314,10 @@ def _credit(source, lang: str = "en") -> dict:
             "speaker": source.interviewee}  # as the source spells it, for the PDF's metadata
 
 
-def gather(spec: LeafletSpec) -> dict:
-    """The plain data a leaflet shows: the spec's texts and each quotation, re-verified, with attribution."""
+def gather(spec: LeafletSpec, *, photo: images.StoredImage | None = None, group: dict | None = None) -> dict:
+    """The plain data a leaflet shows: the spec's texts and each quotation, re-verified, with attribution;
+    the brand kit, the palette's colours, the photo and the study group. ``photo`` and ``group`` stand in
+    for the stored ones (the contact sheet's samples)."""
     found = quotes.get_many_verified(list(spec.quotes))
     by_source: dict[str, dict] = {}
     items = []
@@ -311,131 +334,54 @@ def gather(spec: LeafletSpec) -> dict:
     with_context = DESIGNS[spec.design].id == "handout"  # the one design that prints context lines
     drafts = any(q["tr"] and (q["tr"]["draft"] or (with_context and q["tr"]["context_draft"])) for q in items)
     data["draft_mark"] = translations.draft_mark(spec.lang) if drafts else ""
+    if spec.highlight and items:  # re-verified against the quotation as it prints today
+        printed = (items[0]["tr"] or items[0])["text"]
+        try:
+            highlight.check(printed, highlight.parse(spec.highlight))
+        except highlight.HighlightError as exc:
+            raise PamphletError("highlight", exc.message) from None
+    kit = brand_kit.current()
+    data["brand"] = kit.as_data()
+    data["colours"] = colours(_resolve_palette(spec.palette, kit))
+    photo = photo or (images.load(spec.image) if spec.image is not None else None)
+    data["image_info"] = photo.as_data() if photo else None
+    data["group_info"] = group or (group_info(spec.group, spec.lang) if spec.group else None)
+    # The logo's and the photo's bytes travel as generated assets (the cache key covers their digests).
+    data["assets"] = {**brand_kit.print_assets(kit), **(images.print_asset(photo) if photo else {})}
     return data
 
 
-def qr_svg(url: str) -> bytes:
-    """A vector QR code for ``url`` (error correction M, the standard quiet zone of 4 modules)."""
-    buf = io.BytesIO()
-    segno.make(url, error="m", micro=False, boost_error=False).save(
-        buf, kind="svg", xmldecl=False, border=QR_BORDER, dark="#000", light="#fff", omitsize=False,
-        title=None, desc=None)
-    return buf.getvalue()
+def _resolve_palette(name: str, kit) -> palettes.Palette:
+    """The spec's palette, or the brand kit's default (the paper palette if that cannot be had)."""
+    for candidate in (name, kit.palette, palettes.DEFAULT_PALETTE):
+        if candidate:
+            try:
+                return palettes.resolve(candidate, kit)
+            except KeyError:
+                continue
+    return palettes.PALETTES[palettes.DEFAULT_PALETTE]
 
 
-QR_BORDER = 4  # modules of quiet zone around the symbol, the standard's minimum
+def group_info(key: str, lang: str) -> dict:
+    """What an event poster prints about a study group: title, meetings in words, place. Never who signed up."""
+    from . import groups
 
+    group = groups.by_key(key)
+    if group is None:
+        raise PamphletError("group", f"there is no study group {key[:30]!r}")
+    meetings = []
+    for meeting in group.meetings:
+        starts, ends = meeting.local(group.zone)
+        if lang == "en":
+            from babel.dates import format_datetime
 
-def qr_symbol_mm(design: Design, width: float, height: float) -> float:
-    """The printed size of the QR symbol (without its quiet zone) for a piece of ``width`` × ``height`` mm:
-    a fifth of the short side on a poster, to scan from across a corridor; at hand's reach at least
-    25 mm (15 % of the short side on larger paper). One millimetre more than the minimum, so that the
-    printed symbol meets it whatever the rounding of the printer and the scanner."""
-    short = min(width, height)
-    return float(math.ceil(0.2 * short if design.id == "poster" else max(25.0, 0.15 * short)) + 1)
-
-
-def qr_caption(url: str) -> str:
-    """The address as a reader would type it: no scheme, no query or fragment, no trailing slash
-    (``https://handbill.example.org/g/abc?ref=x`` → ``handbill.example.org/g/abc``)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return (host + parts.path).rstrip("/") or host
-
-
-def geometry(spec: LeafletSpec) -> dict:
-    """Page size, bleed and the fixed areas (mm) the design's text must fit into."""
-    design, size = DESIGNS[spec.design], SIZES[spec.size]
-    width, height = size.width, size.height
-    if spec.orientation == "landscape" or design.two_up:
-        width, height = height, width
-    flyer_width = width / 2 if design.two_up else width
-    symbol = qr_symbol_mm(design, flyer_width, height)
-    modules = segno.make(spec.qr_url, error="m", micro=False, boost_error=False).symbol_size(border=0)[0] \
-        if spec.qr_url else 21
-    return {
-        "page_size": f"{size.css} {'landscape' if (spec.orientation == 'landscape' or design.two_up) else 'portrait'}",
-        "page_bleed": "3mm" if spec.bleed else "0",
-        # Crop marks are drawn outside the bleed after writing (renderer.PdfOptions.crop_marks), not by WeasyPrint.
-        "page_marks": "none",
-        "page_margin": "0" if design.two_up else f"{design.margin}mm",
-        "width_mm": width, "height_mm": height, "margin_mm": design.margin,
-        "area_width_mm": round(flyer_width - (0 if design.two_up else 2 * design.margin), 2),
-        "area_height_mm": round(height - (0 if design.two_up else 2 * design.margin), 2),
-        "base_pt": design.base_pt * min(flyer_width, height) / design.reference_width,
-        "qr_symbol_mm": symbol,
-        "qr_mm": round(symbol * (modules + 2 * QR_BORDER) / modules, 1),  # the image, quiet zone included
-    }
-
-
-def _subject(source: dict) -> str:
-    """A source's full credit for the PDF's subject; where the leaflet's language writes the speaker's name
-    otherwise ("Лейла аш-Шами"), the name as the source spells it follows in brackets, so it can be found."""
-    full, named, spelled = source["full"], source["interviewee"], source.get("speaker") or ""
-    if spelled and spelled not in full and named in full:
-        return full.replace(named, f"{named} ({spelled})", 1)
-    return full
-
-
-def pdf_options(spec: LeafletSpec, data: dict) -> renderer.PdfOptions:
-    """Title, author, subject, language and keywords of the PDF."""
-    speakers = sorted({q["speaker"] for q in data["quotes"]})
-    first = data["quotes"][0]
-    title = spec.title or spec.headline or _first_words((first.get("tr") or first)["text"])
-    subject = "; ".join(_subject(s) for s in data["sources"])
-    keywords = ["leaflet", spec.design] + speakers
-    if data.get("draft_mark"):
-        # Whoever opens the file learns it holds unreviewed translations, even without printing it.
-        subject = f"{data['draft_mark']} ({spec.lang}) — {subject}"
-        keywords.append(data["draft_mark"])
-    # The author is whoever made the leaflet: the organizer's contact line, else the campaign —
-    # never a speaker, who did not write it (and least of all an interviewer).
-    return renderer.PdfOptions(title=title, author=spec.contact or DEFAULT_AUTHOR, subject=subject,
-                             lang=spec.lang, keywords=tuple(keywords), tagged=True,
-                             crop_marks=spec.bleed, cuts=(0.5,) if DESIGNS[spec.design].two_up else ())
-
-
-def _first_words(text: str, n: int = 8) -> str:
-    words = text.split()
-    return " ".join(words[:n]) + ("…" if len(words) > n else "")
-
-
-@dataclass(frozen=True)
-class Describe:
-    """Words an overflow as an organizer would want to read it: which block, and what to do.
-
-    A plain class rather than a closure so a render job can be sent to a warm render worker.
-    """
-
-    spec: LeafletSpec
-    data: dict
-
-    def __call__(self, overflow: renderer.Overflow, scale: float) -> str:
-        design, block = DESIGNS[self.spec.design], overflow.block
-        if block.startswith("quote-"):
-            n = int(block.split("-", 1)[1])
-            items = self.data["quotes"]
-            what = f"quotation {n} ({items[n - 1]['id']})" if 0 < n <= len(items) else "a quotation"
-            advice = "choose a shorter quotation, fewer quotations or a larger size"
+            day = format_datetime(starts, "EEEE d MMMM y", locale="en")
         else:
-            what = {"headline": "the headline", "intro": "the introduction", "call_to_action": "the call to action",
-                    "qr": "the QR caption", "contact": "the contact line", "credits": "the source credits"}.get(
-                block, f"the {block}")
-            advice = "shorten it, choose fewer quotations or a larger size"
-        return (f"{what[0].upper() + what[1:]} does not fit the {design.noun} on {self.spec.size} even with "
-                f"the type reduced to {scale:.0%}: {advice}.")
-
-
-@dataclass(frozen=True)
-class Html:
-    """The leaflet's HTML at a given type scale (a class, not a closure, for the same reason)."""
-
-    spec: LeafletSpec
-    data: dict
-
-    def __call__(self, scale: float) -> str:
-        return renderer.render_html(DESIGNS[self.spec.design].template, template_context(self.spec, self.data, scale),
-                                  translations=catalog(self.spec.lang))
+            day = languages.format_date(starts, lang, "weekday")
+        times = f"{languages.format_date(starts, lang, 'time')}–{languages.format_date(ends, lang, 'time')}"
+        meetings.append({"day": day, "time": times})
+    return {"key": group.key, "title": group.title, "place": group.place, "online": bool(group.online),
+            "meetings": meetings, "language": group.language}
 
 
 def catalog(lang: str):
@@ -443,40 +389,17 @@ def catalog(lang: str):
     return renderer.catalog(lang)
 
 
-def columns(items: list[dict], bilingual: bool = False) -> list[list[int]]:
-    """Split quotations (1-based numbers, in order) into two columns of about equal length.
-
-    Bilingual quotations already stand in two columns (original and translation): one column of them.
-    """
-    if bilingual:
-        return [list(range(1, len(items) + 1))]
-    sizes = [len(q["text"]) + len(q.get("context", "")) // 2 + 80 for q in items]
-    total, running, cut = sum(sizes), 0, len(items)
-    for i, size in enumerate(sizes):
-        if running + size / 2 > total / 2:
-            cut = max(i, 1)
-            break
-        running += size
-    numbers = list(range(1, len(items) + 1))
-    return [numbers[:cut], numbers[cut:]]
-
-
-def template_context(spec: LeafletSpec, data: dict, scale: float) -> dict:
-    """Everything the print template sees for one attempt at a given type scale."""
-    geo = geometry(spec)
-    return {**data, **geo, "columns": columns(data["quotes"], data.get("bilingual", False)), "scale": scale, "root_pt": round(geo["base_pt"] * scale, 3),
-            "dir": LANGUAGES[spec.lang], "lang": spec.lang, "design": DESIGNS[spec.design],
-            "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url),
-            "qr_caption": qr_caption(spec.qr_url) if spec.qr_url else ""}
-
-
 def render_pdf(spec: LeafletSpec, data: dict, *, limits: renderer.Limits | None = None) -> renderer.Fitted:
-    """Pure render: validated spec + plain data → the PDF at the largest type scale that fits."""
+    """Pure render: validated spec + plain data (with its generated assets) → the PDF at the largest type
+    scale that fits."""
     design = DESIGNS[spec.design]
-    generated = {"qr.svg": (qr_svg(spec.qr_url), "image/svg+xml")} if spec.qr_url else {}
+    generated = dict(data.get("assets") or {})
+    if spec.qr_url:
+        generated["qr.svg"] = (qr_svg(spec.qr_url), "image/svg+xml")
     try:
         return renderer.fit_pdf(Html(spec, data), scales=design.scales, pages=1, generated=generated,
-                              options=pdf_options(spec, data), limits=limits, describe=Describe(spec, data))
+                              options=pdf_options(spec, data), limits=limits, describe=Describe(spec, data),
+                                fill=0.06)
     except renderer.RenderError as exc:
         if exc.block and not isinstance(exc, LeafletOverflow):
             raise LeafletOverflow(exc.message, exc.block) from None
@@ -496,6 +419,7 @@ def key(spec: LeafletSpec, context: dict | None = None) -> str:
     """The cache key of a leaflet (:func:`campaign.render.cache_key`): template and what it extends,
     the gathered data, options, assets, code version. ``context`` saves gathering it again."""
     data = context if context is not None else gather(spec)
+    data = {k: v for k, v in data.items() if k != "assets"}  # bytes: their digests are in brand and image_info
     design = DESIGNS[spec.design]
     return renderer.cache_key(design.template, data, {"kind": "leaflet", "version": VERSION,
                                                       "geometry": geometry(spec), "scales": design.scales,
@@ -520,7 +444,7 @@ def render(context: dict, *, limits: renderer.Limits | None = None) -> bytes:
 
 def spec_of(context: dict) -> LeafletSpec:
     """The spec a gathered context was made from (it carries every field, quotations as data)."""
-    values = {f.name: context[f.name] for f in fields(LeafletSpec) if f.name != "quotes"}
+    values = {f.name: context[f.name] for f in fields(LeafletSpec) if f.name != "quotes" and f.name in context}
     return LeafletSpec(quotes=tuple(q["id"] for q in context["quotes"]), **values)
 
 

@@ -21,7 +21,7 @@ from .db import db
 from .models import Quote, Theme
 
 WIDTH = 360  # pixels: shown at about 180 px, sharp on screens of double density
-VERSION = "1"
+VERSION = "2"
 # The organizer's words on the sample leaflets (English, as the library's quotations are).
 HEADLINE = "Who talks to Syrians?"
 CALL_TO_ACTION = "Read the interview with us: an open reading group."
@@ -78,10 +78,16 @@ def card_quote_id() -> str | None:
 
 def _leaflet(design: str, cache_dir) -> Thumbnail:
     d = leaflets.DESIGNS[design]
-    spec = leaflets.validate({"kind": "leaflet", "design": design, "size": d.sizes[0],
-                              "quotes": sample_quotes(SAMPLE_QUOTES.get(design, 1)), "headline": HEADLINE,
-                              "call_to_action": CALL_TO_ACTION, "bleed": False})
-    data = leaflets.gather(spec)
+    if d.photo or d.group or d.tiles:  # a made-up photo or study group where the site may have none
+        from . import design_samples
+
+        data = design_samples.context(design, d.sizes[0], bleed=False)
+        spec = leaflets.spec_of(data)
+    else:
+        spec = leaflets.validate({"kind": "leaflet", "design": design, "size": d.sizes[0],
+                                  "quotes": sample_quotes(SAMPLE_QUOTES.get(design, 1)), "headline": HEADLINE,
+                                  "call_to_action": CALL_TO_ACTION, "bleed": False})
+        data = leaflets.gather(spec)
     key = leaflets.key(spec, data)
 
     def produce() -> bytes:

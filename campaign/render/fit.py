@@ -41,6 +41,18 @@ def _content_extent(box) -> float:
     return max(_box_bottom(b) for b in inner) - min(b.position_y for b in inner)
 
 
+def _filled(box) -> float:
+    """The height the content of ``box`` needs: a flex container's children stacked without the space it
+    spreads between them, a grid's tallest cell, any other box the extent of what it holds."""
+    kind = type(box).__name__
+    children = [c for c in getattr(box, "children", ()) if getattr(c, "height", None) is not None]
+    if kind == "FlexBox" and children:
+        return sum(_filled(c) + c.margin_height() - c.height for c in children)
+    if kind == "GridBox" and children:
+        return max(_filled(c) + c.margin_height() - c.height for c in children)
+    return _content_extent(box)
+
+
 @dataclass(frozen=True)
 class Measure:
     """How a laid-out document sits in its design: what overflows, and the unused share of the space."""
@@ -90,6 +102,9 @@ def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
             for inner, inner_names, _ in _walk(box):
                 if inner is box or not (getattr(inner, "width", 0) or getattr(inner, "height", 0)):
                     continue
+                element = getattr(inner, "element", None)
+                if element is not None and element.get("data-bleed") is not None:
+                    continue  # artwork meant to run past the trim into the bleed (a full-bleed photo)
                 if (_box_bottom(inner) > bottom + tolerance
                         or inner.position_x + inner.margin_width() > right + tolerance):
                     crossing.extend(n for n in inner_names if n not in crossing)
@@ -97,7 +112,7 @@ def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
                 return Measure(Overflow(blame(crossing), "does not fit its area"), 0.0)
             for inner, _, inner_starts in _walk(box):
                 if inner_starts and inner.element.get("data-slack") is not None:
-                    share = max(0.0, inner.height - _content_extent(inner)) / max(box.height, 1)
+                    share = max(0.0, inner.height - _filled(inner)) / max(box.height, 1)
                     slack = share if slack is None else min(slack, share)
     return Measure(None, slack or 0.0)
 
@@ -149,7 +164,7 @@ def _fit_here(make_html: Callable[[float], str], scales: Sequence[float], pages:
         # root of the space available (text area grows with the square of its size); an
         # overshoot is retried once halfway, so this costs at most a few extra layouts.
         current = first
-        for _ in range(3):
+        for _ in range(4):
             if m.slack <= fill:
                 break
             target = current / max(1e-6, 1 - m.slack) ** 0.5 * 0.98
@@ -160,9 +175,16 @@ def _fit_here(make_html: Callable[[float], str], scales: Sequence[float], pages:
             if grown.overflow is None:
                 current, m = bigger[-1], grown
                 continue
-            half = bigger[(len(bigger) - 1) // 2]
-            if half != bigger[-1] and attempt(half)[1].overflow is None:
-                current = half
+            # An overshoot: bisect the steps between the last size that fits and the one that did not.
+            lo, hi = -1, len(bigger) - 1  # bigger[hi] overflows; index -1 stands for ``current``, which fits
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if attempt(bigger[mid])[1].overflow is None:
+                    lo = mid
+                else:
+                    hi = mid
+            if lo >= 0:
+                current = bigger[lo]
             break
         return done(current)
     # Too long: check the smallest allowed size, then binary-search the steps between.
@@ -185,13 +207,15 @@ def _fit_here(make_html: Callable[[float], str], scales: Sequence[float], pages:
 def fit_pdf(make_html: Callable[[float], str], *, scales: Sequence[float] = (1.0, 0.9, 0.8, 0.7),
             pages: int = 1, generated: dict[str, tuple[bytes, str]] | None = None,
             options: PdfOptions = PdfOptions(), limits: Limits | None = None,
-            describe: Callable[[Overflow, float], str] | None = None, start: float = 1.0) -> Fitted:
+            describe: Callable[[Overflow, float], str] | None = None, start: float = 1.0,
+            fill: float = 0.1) -> Fitted:
     """Render ``make_html(scale)`` at a type scale whose layout fits ``pages`` pages.
 
     Starts at ``start`` (the design's own size). Text that overflows is shrunk through the
     smaller ``scales``; if even the smallest overflows, :class:`RenderError` names the block
     (``describe(overflow, scale)`` words the message). A page left mostly empty (measured on the
-    ``data-slack`` element) is filled by growing the type toward the larger ``scales``.
+    ``data-slack`` element) is filled by growing the type toward the larger ``scales`` until no more
+    than ``fill`` of it is left empty.
     """
     return bounded(_fit_here, make_html, tuple(scales), pages, generated, options, describe or _describe, start,
-                   limits=limits)
+                   fill, limits=limits)

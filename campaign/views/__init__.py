@@ -23,11 +23,11 @@ def register(app):
     """Attach every blueprint to the app."""
     from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
-    from . import leaflets, pamphlets, review, thumbnails
+    from . import leaflets, pamphlets, review, short, thumbnails
     from ..forms import csrf_field_value
     app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
-                   users, pamphlets, review, thumbnails):
+                   users, pamphlets, review, thumbnails, short):
         app.register_blueprint(module.bp)
 
     @app.context_processor
