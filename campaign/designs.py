@@ -100,7 +100,7 @@ DESIGNS = {
                            "print/leaflet_photo.html", POSTER_SIZES, ("portrait",), 1, 1,
                            base_pt=13, reference_width=210, scales=_steps(0.5, 2.2),
                            type_scale=TypeScale(quote=2.1, headline=0.75, cta=0.55, cta_floor=1.0),
-                           margin=14, noun="photo poster", single_quote=True, photo=True, big_qr=True),
+                           margin=14, noun="photo poster", single_quote=True, photo=True),
     "flyer": Design("flyer", "Flyer: headline, quotations, call to action",
                     "A headline, two or three quotations and what to do next; to hand out.",
                     "print/leaflet_flyer.html", ("A5", "A4", "Letter"), ("portrait",), 1, 3,

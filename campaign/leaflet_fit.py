@@ -95,25 +95,24 @@ def _safe_colours(palette: dict) -> dict:
 
 
 def page_background(spec, geo: dict, ink: dict) -> str:
-    """The ``@page`` background: what shows in the bleed where no band reaches (CSS, numbers and colours only).
+    """The ``@page`` background: the palette's background colour where the bleed shows it, else none."""
+    return ink["background"] if spec.bleed else "none"
 
-    Bands reach the side and top bleed themselves; content cannot pass the page's bottom edge, so the
-    bottom strip of bleed is painted here in the colour of the band that stands there. A landscape
-    poster's side panel runs the full height, so it is painted here as a whole.
+
+def bleed_strips(spec, geo: dict, ink: dict) -> list[dict]:
+    """Colour that must reach past the bottom trim, where no content may go (mm from the trim's top left).
+
+    Bands reach the side and top bleed themselves; what stands past the page's bottom edge is not
+    drawn, so the strip of bleed under the foot band (and a landscape poster's whole side panel) is
+    drawn as a fixed element behind the page, in the colour of what stands there.
     """
     design = DESIGNS[spec.design]
     if not spec.bleed or design.two_up or design.tiles:
-        return ink["background"] if spec.bleed else "none"
-    w, h, b = geo["width_mm"] + 2 * BLEED, geo["height_mm"] + 2 * BLEED, BLEED
+        return []
+    w, h, b = geo["width_mm"], geo["height_mm"], BLEED
     if geo["landscape"] and design.id == "poster":
-        edge = b + side_panel_mm(geo)
-        gradient = f"linear-gradient(to right, {ink['accent']} 0, {ink['accent']} {edge:.2f}mm, " \
-                   f"{ink['background']} {edge:.2f}mm)"
-    else:
-        edge = h - b - 0.5  # half a millimetre under the band, so no hairline shows at the trim
-        gradient = f"linear-gradient(to bottom, {ink['background']} 0, {ink['background']} {edge:.2f}mm, " \
-                   f"{ink['band']} {edge:.2f}mm)"
-    return f"{gradient} -{b:g}mm -{b:g}mm / {w:.2f}mm {h:.2f}mm no-repeat {ink['background']}"
+        return [{"x": -b, "y": -b, "w": round(side_panel_mm(geo) + b, 2), "h": round(h + 2 * b, 2), "colour": ink["accent"]}]
+    return [{"x": -b, "y": round(h - 0.5, 2), "w": round(w + 2 * b, 2), "h": b + 0.5, "colour": ink["band"]}]
 
 
 def side_panel_mm(geo: dict) -> float:
@@ -257,7 +256,7 @@ def template_context(spec, data: dict, scale: float) -> dict:
                "scale": scale, "root_pt": round(geo["base_pt"] * scale, 3),
                **design.type_scale.sizes(geo["base_pt"], scale),
                "dir": LANGUAGES[spec.lang], "lang": spec.lang, "design": design, "ink": ink,
-               "page_background": page_background(spec, geo, ink),
+               "page_background": page_background(spec, geo, ink), "bleed_strips": bleed_strips(spec, geo, ink),
                "title": pdf_options(spec, data).title, "has_qr": bool(spec.qr_url),
                "qr_caption": qr_caption(spec.qr_url) if spec.qr_url else ""}
     if geo["landscape"]:

@@ -286,22 +286,22 @@ def signup_url(key: str) -> str:
 
 
 def _highlight(design: Design, value, ids: list[str], lang: str, quotations: str, drafts: bool) -> str:
-    """The highlighted phrase as ``"start-end"``, checked against the quotation as it will be printed."""
-    try:
-        span = highlight.parse(value)
-    except highlight.HighlightError as exc:
-        raise PamphletError("highlight", exc.message) from None
-    if span is None:
+    """The highlighted phrase as ``"start-end"``, checked against the quotation as it will be printed.
+
+    The builder also takes the phrase itself, typed or pasted word for word, and finds its range."""
+    if value in (None, "", (), []):
         return ""
     if not design.single_quote:
         raise PamphletError("highlight", f"the {design.noun} sets no highlight; choose a poster with one quotation")
     quote = quotes.get_many_verified(list(ids))[0]
     tr = None if quotations == "original" else translations.output_quote(quote, lang, drafts)
+    printed = (tr or {}).get("text") or quote.text
     try:
-        highlight.check((tr or {}).get("text") or quote.text, span)
+        if isinstance(value, str) and not re.fullmatch(r"[\s\d-]+", value):
+            return highlight.as_value(highlight.find(printed, value))
+        return highlight.as_value(highlight.check(printed, highlight.parse(value)))
     except highlight.HighlightError as exc:
         raise PamphletError("highlight", exc.message) from None
-    return highlight.as_value(span)
 
 
 # -- data → HTML → PDF ------------------------------------------------------------------------

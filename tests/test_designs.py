@@ -249,7 +249,10 @@ def test_highlight_prints_the_phrase_marked_and_refuses_a_bad_range(app):
         assert "<mark>open-air prison</mark>" in html.replace('<span class="compound">open-air</span>', "open-air")
         pdf = leaflets.build(spec).pdf
         assert "open-air prison" in " ".join(_text(pdf).split())
-        for value, words in (("40-400", "past the end"), ("3-1", "before the end"), ("x", "start-end")):
+        assert leaflets.validate({"design": "poster", "size": "A4", "quotes": ["open-air-prison"],
+                                  "highlight": "open-air prison"}).highlight == spec.highlight  # the phrase itself
+        for value, words in (("40-400", "past the end"), ("3-1", "before the end"), ("12-", "start-end"),
+                             ("open-sky prison", "word for word")):
             with pytest.raises(PamphletError) as caught:
                 leaflets.validate({"design": "poster", "size": "A4", "quotes": ["open-air-prison"], "highlight": value})
             assert caught.value.field == "highlight" and words in caught.value.message, caught.value.message
@@ -278,3 +281,17 @@ def test_russian_and_arabic_designs_render(app, design, lang):
     text = _text(pdf)
     assert any("\u0600" <= c <= "\u06ff" for c in text) if lang == "ar" else any("а" <= c <= "я" for c in text)
     assert tallest_empty_band(pdf) <= EMPTY_BAND_LIMIT
+
+
+@pytest.mark.parametrize("design", ["poster", "flyer", "handout", "event", "photo-poster"])
+def test_the_bands_run_into_the_bleed_in_their_own_colours(app, design):
+    from campaign import designs, palettes
+
+    ink = designs.colours(palettes.PALETTES["paper"])
+    strips = _bleed_strips(_render(app, design, leaflets.DESIGNS[design].sizes[0], palette="paper"))
+
+    def near(pixel, colour):
+        return max(abs(a - int(colour[i:i + 2], 16)) for a, i in zip(pixel, (1, 3, 5))) <= 12
+    assert all(near(p, ink["band"]) for p in strips["bottom"])  # the foot band, past the bottom trim
+    if design != "photo-poster":  # the head band, past the top trim (the photo poster has its photo there)
+        assert all(near(p, ink["accent"]) for p in strips["top"])

@@ -30,12 +30,17 @@ def _page(design: str, size: str, lang: str, orientation: str = "portrait"):
     """One sample of ``design`` on ``size`` as a Pillow image (trimmed: no bleed, no marks)."""
     from PIL import Image
 
-    context = design_samples.context(design, size, lang, orientation=orientation, bleed=False)
+    context = design_samples.context(design, size, lang, orientation=orientation)
     pdf = leaflets.render(context)
-    width_mm = leaflets.geometry(leaflets.spec_of(context))["width_mm"]
+    geo = leaflets.geometry(leaflets.spec_of(context))
     largest = max(leaflets.SIZES[s].height for s in leaflets.DESIGNS[design].sizes)
-    png = render.pdf_to_png(pdf, 0, width=max(80, round(THUMB_WIDTH * width_mm / largest * 1.45)))
-    return Image.open(BytesIO(png)).convert("RGB")
+    width = max(80, round(THUMB_WIDTH * geo["width_mm"] / largest * 1.45))
+    slug = 10.0  # mm of bleed and marks round the trim (campaign/render/marks.py)
+    scale = width / geo["width_mm"]
+    png = render.pdf_to_png(pdf, 0, width=round((geo["width_mm"] + 2 * slug) * scale))
+    image = Image.open(BytesIO(png)).convert("RGB")
+    cut = round(slug * scale)
+    return image.crop((cut, cut, image.width - cut, image.height - cut))  # the trimmed sheet, as printed
 
 
 def sheet(design: str, lang: str) -> bytes:

@@ -168,7 +168,9 @@ def _fit_here(make_html: Callable[[float], str], scales: Sequence[float], pages:
             if m.slack <= fill:
                 break
             target = current / max(1e-6, 1 - m.slack) ** 0.5 * 0.98
-            bigger = sorted(s for s in scales if current < s <= target)
+            above = sorted(s for s in scales if s > current)
+            # at least the next step up: a little free space may still take one more step of type
+            bigger = [s for s in above if s <= target] or above[:1]
             if not bigger:
                 break
             grown = attempt(bigger[-1])[1]
