@@ -111,7 +111,9 @@ def bleed_strips(spec, geo: dict, ink: dict) -> list[dict]:
         return []
     w, h, b = geo["width_mm"], geo["height_mm"], BLEED
     if geo["landscape"] and design.id == "poster":
-        return [{"x": -b, "y": -b, "w": round(side_panel_mm(geo) + b, 2), "h": round(h + 2 * b, 2), "colour": ink["accent"]}]
+        panel = side_panel_mm(geo)
+        x = w - panel if LANGUAGES[spec.lang] == "rtl" else -b  # the panel stands on the right in Arabic
+        return [{"x": round(x, 2), "y": -b, "w": round(panel + b, 2), "h": round(h + 2 * b, 2), "colour": ink["accent"]}]
     return [{"x": -b, "y": round(h - 0.5, 2), "w": round(w + 2 * b, 2), "h": b + 0.5, "colour": ink["band"]}]
 
 

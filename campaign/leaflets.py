@@ -247,7 +247,7 @@ def _image(design: Design, value) -> int | None:
     """The photo poster's stored image id (it must exist); other designs take no image."""
     if value in (None, ""):
         if design.photo:
-            raise PamphletError("image", "choose a photo for the photo poster (upload one under Images first)")
+            raise PamphletError("image", "choose a photo for the photo poster (upload one on the Photos page first)")
         return None
     if not design.photo:
         raise PamphletError("image", f"the {design.noun} prints no photo; choose the photo poster")
