@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from flask_babel import gettext as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -26,8 +25,9 @@ MAX_RECTS = 30  # blur rectangles per upload
 FORMATS = ("PNG", "JPEG")
 MIME = {"image/jpeg": "jpg", "image/png": "png"}
 
-# Pillow's own guard against decompression bombs stays on; ours (MAX_PIXELS) is stricter still.
-if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > 2 * MAX_PIXELS:
+# Pillow's own guard against decompression bombs stays on (should anything have switched it off);
+# ours (MAX_PIXELS, checked on the header) is stricter still.
+if Image.MAX_IMAGE_PIXELS is None:
     Image.MAX_IMAGE_PIXELS = 2 * MAX_PIXELS
 
 
@@ -156,17 +156,17 @@ def decode(data: bytes, field: str, *, max_bytes: int | None = None) -> Image.Im
         raise ImageError(field, _("SVG drawings are not accepted (they can carry scripts and links): "
                                   "upload a PNG or JPEG."))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            picture = Image.open(io.BytesIO(data), formats=FORMATS)
-            if picture.width * picture.height > MAX_PIXELS:
-                raise ImageError(field, _("The picture is %(width)s × %(height)s pixels; pictures of more than "
-                                          "%(mp)s million pixels are not accepted.", width=picture.width,
-                                          height=picture.height, mp=MAX_PIXELS // 1_000_000))
-            _check_complete(picture, data)
-            picture.seek(0)  # the first frame of an animation
-            picture.load()
-            return ImageOps.exif_transpose(picture)
+        # Pillow raises DecompressionBombError past twice its limit and warns below that (an error where
+        # warnings are errors); either way the header's size is refused just after, before any decoding.
+        picture = Image.open(io.BytesIO(data), formats=FORMATS)
+        if picture.width * picture.height > MAX_PIXELS:
+            raise ImageError(field, _("The picture is %(width)s × %(height)s pixels; pictures of more than "
+                                      "%(mp)s million pixels are not accepted.", width=picture.width,
+                                      height=picture.height, mp=MAX_PIXELS // 1_000_000))
+        _check_complete(picture, data)
+        picture.seek(0)  # the first frame of an animation
+        picture.load()
+        return ImageOps.exif_transpose(picture)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -285,7 +285,10 @@ def prepare(upload: bytes, *, credit: str, licence: str, alt: str = "", blur_rec
         raise ImageError("credit" if len(credit) > 200 else "licence", _("At most 200 characters."))
     if len(alt) > 1000:
         raise ImageError("alt", _("At most 1000 characters."))
-    rects = parse_rects(blur_rects) if isinstance(blur_rects, str) else list(blur_rects)
+    if not isinstance(blur_rects, str):  # Rect or (x, y, w, h) values: checked like typed ones
+        blur_rects = "\n".join(",".join(str(v) for v in (astuple(r) if isinstance(r, Rect) else r))
+                                for r in blur_rects)
+    rects = parse_rects(blur_rects)
     picture = decode(upload, "file")
     picture = blur(downscale(picture, LONG_SIDE), rects)
     try:

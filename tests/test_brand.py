@@ -184,3 +184,27 @@ def test_current_is_read_once_per_request_and_refreshed_by_save(app):
             brand.save(name="Kit", primary="#777777", secondary="#000000")
         db.session.rollback()
         assert brand.current().primary == "#14192b"
+
+
+def test_the_migration_goes_down_and_up_again(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        brand.save(name="Kit", primary="#14192b", secondary="#f2b63c", palette="brand")
+        directory = app.config["MIGRATIONS_DIR"]
+        downgrade(directory=directory, revision="0010")
+        db.session.remove()
+        assert not {"brand_settings", "images"} & set(inspect(db.engine).get_table_names())
+        upgrade(directory=directory)
+        db.session.remove()
+        assert {"brand_settings", "images"} <= set(inspect(db.engine).get_table_names())
+        assert brand._read() == brand.DEFAULT
+        brand.save(name="Again", primary="", secondary="", palette="paper")
+        assert brand._read().name == "Again"
+
+
+def test_a_logo_over_the_upload_limit_is_refused_naming_the_field(app, signed_in):
+    response = post(signed_in("admin"), logo=(io.BytesIO(b"\x89PNG" + b"\x00" * (6 * 1024 * 1024)), "logo.png"))
+    assert response.status_code == 413 and "Logo (PNG or JPEG)" in response.get_data(as_text=True)
+    assert rows(app) == 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import authz, brand, images
+from .. import authz, brand, errors, images
 from ..db import db
 from ..forms import csrf_state, reject_csrf
 from ..forms.brand import BrandForm, palette_label
@@ -21,6 +22,13 @@ def _page(form: BrandForm, status: int = 200, retry: bool = False):
                            palette_name=palette_label(kit.palette) if kit.palette else "",
                            editable=authz.allowed("admin"), aa_text=brand.AA_TEXT,
                            aa_graphics=brand.AA_GRAPHICS), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A logo past the upload limit: say which field and what the limit is."""
+    return errors.render_error(413, _("%(field)s: the file is larger than %(mb)s MB.",
+                                      field=BrandForm.logo.args[0], mb=brand.MAX_LOGO_BYTES // (1024 * 1024)))
 
 
 @bp.get("/brand")

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import authz, images
+from .. import authz, errors, images
 from ..db import db
 from ..forms import csrf_state, no_store, reject_csrf, require_action_token
 from ..forms.images import ImageUploadForm
@@ -13,6 +14,13 @@ from ..models import ImageRecord
 from .brand import serve_image
 
 bp = Blueprint("images", __name__, url_prefix="/images")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A body past the upload limit: say which field and what the limit is."""
+    return errors.render_error(413, _("%(field)s: the file is larger than %(mb)s MB.",
+                                      field=ImageUploadForm.file.args[0], mb=images.MAX_BYTES // (1024 * 1024)))
 
 
 @bp.get("/")
