@@ -183,11 +183,17 @@ def _has_alpha(picture: Image.Image) -> bool:
         picture.mode == "P" and "transparency" in picture.info)
 
 
+def normalise(picture: Image.Image) -> Image.Image:
+    """The picture in RGB, or RGBA when it has transparency: the modes blurring and encoding work in."""
+    mode = "RGBA" if _has_alpha(picture) else "RGB"
+    if picture.mode.startswith("I"):  # 16-bit greyscale: scaled to 8 bits (convert() would clip it)
+        picture = picture.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    return picture if picture.mode == mode else picture.convert(mode)
+
+
 def _pixels_only(picture: Image.Image, mode: str) -> Image.Image:
     """A new picture holding only the pixels of ``picture`` in ``mode``: no metadata can ride along."""
-    if picture.mode.startswith("I") and mode in ("RGB", "RGBA"):  # 16/32-bit greyscale: scale to 8 bits
-        picture = picture.point(lambda v: v / 256 if v > 255 else v).convert("L")
-    converted = picture.convert(mode)
+    converted = normalise(picture).convert(mode)
     return Image.frombytes(mode, converted.size, converted.tobytes())
 
 
@@ -215,8 +221,13 @@ def encode(picture: Image.Image, *, photo: bool = True) -> tuple[bytes, str]:
 
 def logo_png(data: bytes, field: str = "logo", *, max_bytes: int | None = None) -> tuple[bytes, int, int]:
     """A logo upload as (PNG bytes, width, height): re-encoded, transparency kept, at most LOGO_LONG_SIDE."""
-    picture = downscale(decode(data, field, max_bytes=max_bytes), LOGO_LONG_SIDE)
-    png, _mime = encode(picture, photo=False)
+    picture = decode(data, field, max_bytes=max_bytes)
+    try:
+        picture = downscale(normalise(picture), LOGO_LONG_SIDE)
+        png, _mime = encode(picture, photo=False)
+    except (OSError, ValueError, TypeError):  # an unusual pixel format Pillow cannot convert
+        raise ImageError(field, _("This picture's colour format cannot be used; save it as an ordinary "
+                                  "RGB PNG or JPEG and upload it again.")) from None
     return png, picture.width, picture.height
 
 
@@ -290,10 +301,10 @@ def prepare(upload: bytes, *, credit: str, licence: str, alt: str = "", blur_rec
                                 for r in blur_rects)
     rects = parse_rects(blur_rects)
     picture = decode(upload, "file")
-    picture = blur(downscale(picture, LONG_SIDE), rects)
     try:
+        picture = blur(downscale(normalise(picture), LONG_SIDE), rects)
         data, mime = encode(picture)
-    except (OSError, ValueError):  # an unusual pixel format Pillow cannot convert
+    except (OSError, ValueError, TypeError):  # an unusual pixel format Pillow cannot convert
         raise ImageError("file", _("This picture's colour format cannot be used; save it as an ordinary "
                                    "RGB PNG or JPEG and upload it again.")) from None
     return Prepared(data, mime, picture.width, picture.height, credit, licence, alt)

@@ -367,3 +367,21 @@ def test_load_choices_and_print_asset(app):
         assert loaded.as_data()["credit"] == "Ana"
         with pytest.raises(LookupError):
             images.load(second.id + 1)
+
+
+@pytest.mark.parametrize("mode,fmt,mime", [("CMYK", "JPEG", "image/jpeg"), ("L", "JPEG", "image/jpeg"),
+                                           ("1", "PNG", "image/jpeg"), ("P", "PNG", "image/jpeg"),
+                                           ("LA", "PNG", "image/png"), ("I;16", "PNG", "image/jpeg")])
+def test_every_pixel_format_is_blurred_and_redrawn(mode, fmt, mime):
+    rng = random.Random(3)
+    if mode == "I;16":  # 16-bit greyscale
+        source = Image.frombytes("I;16", (80, 60), bytes(rng.getrandbits(8) for _ in range(80 * 60 * 2)))
+    else:
+        source = Image.frombytes("RGB", (80, 60), bytes(rng.getrandbits(8) for _ in range(80 * 60 * 3))).convert(mode)
+    out = io.BytesIO()
+    source.save(out, fmt)
+    ready = images.prepare(out.getvalue(), credit="x", licence="y", blur_rects="0,0,50,50")
+    result = Image.open(io.BytesIO(ready.data))
+    assert ready.mime == mime and result.mode in ("RGB", "RGBA") and result.size == (80, 60)
+    assert ImageStat.Stat(result.convert("L").crop((0, 0, 40, 30))).stddev[0] < \
+        ImageStat.Stat(result.convert("L").crop((40, 30, 80, 60))).stddev[0]

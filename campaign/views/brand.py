@@ -1,15 +1,16 @@
 """The brand kit page: everyone signed in sees it, admins change it; the logo served for its preview."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import authz, brand, errors, images
+from .. import authz, brand, errors
 from ..db import db
 from ..forms import csrf_state, reject_csrf
 from ..forms.brand import BrandForm, palette_label
+from .images import picture_response
 
 bp = Blueprint("brand", __name__)
 
@@ -75,19 +76,4 @@ def logo():
     kit = brand.current()
     if not kit.has_logo:
         abort(404, _("No logo is set."))
-    return _picture(kit.logo, "image/png", kit.as_data()["logo_digest"])
-
-
-def _picture(data: bytes, mime: str, digest: str) -> Response:
-    """Stored picture bytes with their type, never sniffed, revalidated by digest."""
-    response = Response(data, mimetype=mime)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Content-Disposition"] = "inline"
-    response.set_etag(digest)
-    return response.make_conditional(request)
-
-
-def serve_image(image: images.StoredImage) -> Response:
-    """An uploaded photo's bytes (used by the images pages)."""
-    return _picture(image.data, image.mime, image.as_data()["digest"])
+    return picture_response(kit.logo, "image/png", kit.as_data()["logo_digest"])
