@@ -20,6 +20,7 @@ MAX_BYTES = 12 * 1024 * 1024  # an upload larger than this is refused
 MAX_PIXELS = 40_000_000  # refused above this, read from the header before any pixel is decoded
 LONG_SIDE = 4000  # photos are scaled down to this on their long side
 LOGO_LONG_SIDE = 2000  # logos likewise
+THUMBNAIL = 480  # the small copy shown in lists, on its long side
 JPEG_QUALITY = 88
 MAX_RECTS = 30  # blur rectangles per upload
 FORMATS = ("PNG", "JPEG")
@@ -274,7 +275,7 @@ def blur(picture: Image.Image, rects: list[Rect]) -> Image.Image:
 
 @dataclass(frozen=True)
 class Prepared:
-    """An accepted upload, ready to store: clean bytes and what is said about them."""
+    """An accepted upload, ready to store: clean bytes, a small copy, and what is said about them."""
 
     data: bytes
     mime: str
@@ -283,6 +284,7 @@ class Prepared:
     credit: str
     licence: str
     alt: str
+    thumbnail: bytes = b""
 
 
 def prepare(upload: bytes, *, credit: str, licence: str, alt: str = "", blur_rects=()) -> Prepared:
@@ -304,10 +306,11 @@ def prepare(upload: bytes, *, credit: str, licence: str, alt: str = "", blur_rec
     try:
         picture = blur(downscale(normalise(picture), LONG_SIDE), rects)
         data, mime = encode(picture)
+        small, _small_mime = encode(downscale(picture, THUMBNAIL))
     except (OSError, ValueError, TypeError):  # an unusual pixel format Pillow cannot convert
         raise ImageError("file", _("This picture's colour format cannot be used; save it as an ordinary "
                                    "RGB PNG or JPEG and upload it again.")) from None
-    return Prepared(data, mime, picture.width, picture.height, credit, licence, alt)
+    return Prepared(data, mime, picture.width, picture.height, credit, licence, alt, small)
 
 
 # -- storage -------------------------------------------------------------------------------------
@@ -319,16 +322,43 @@ def _plain(record) -> StoredImage:
 
 def accept(upload: bytes, *, credit: str, licence: str, alt: str = "", blur=(), user=None) -> StoredImage:
     """Clean an upload and store it (the caller commits); ImageError naming the field when refused."""
+    from . import audit
     from .db import db
     from .models import ImageRecord
 
     ready = prepare(upload, credit=credit, licence=licence, alt=alt, blur_rects=blur)
     record = ImageRecord(data=ready.data, mime=ready.mime, width=ready.width, height=ready.height,
-                         credit=ready.credit, licence=ready.licence, alt=ready.alt,
+                         credit=ready.credit, licence=ready.licence, alt=ready.alt, thumbnail=ready.thumbnail,
                          uploaded_by_id=getattr(user, "id", None))
     db.session.add(record)
     db.session.flush()
+    audit.record(f"image:{record.id}", "upload", None, state(record), user=user)
     return _plain(record)
+
+
+def digest(data: bytes) -> str:
+    """A short digest of stored bytes (cache validators, history)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def state(record) -> dict:
+    """What the history records of a photo: what is said about it and a digest of its bytes, never the bytes."""
+    return {"credit": record.credit, "licence": record.licence, "alt": record.alt, "mime": record.mime,
+            "width": record.width, "height": record.height, "digest": digest(record.data)}
+
+
+def thumbnail(image_id: int) -> tuple[bytes, str]:
+    """(bytes, mime type) of a stored photo's small copy; LookupError when there is none."""
+    from .db import db
+    from .models import ImageRecord
+
+    row = db.session.execute(db.select(ImageRecord.thumbnail, ImageRecord.mime)
+                             .where(ImageRecord.id == int(image_id))).first()
+    if row is None:
+        raise LookupError(image_id)
+    return row.thumbnail, row.mime
 
 
 def load(image_id: int) -> StoredImage:
@@ -367,7 +397,7 @@ def listing() -> list:
     from .db import db
     from .models import ImageRecord
 
-    return db.session.scalars(db.select(ImageRecord).options(defer(ImageRecord.data))
+    return db.session.scalars(db.select(ImageRecord).options(defer(ImageRecord.data), defer(ImageRecord.thumbnail))
                               .order_by(ImageRecord.created_at.desc(), ImageRecord.id.desc())).all()
 
 
@@ -378,7 +408,7 @@ def may_delete(record, user) -> bool:
     return user.has_role("admin") or (record.uploaded_by_id == user.id and user.has_role("organizer"))
 
 
-def delete(image_id: int) -> bool:
+def delete(image_id: int, user=None) -> bool:
     """Delete an image and commit; its bytes leave the database file at once. False when there was none."""
     from .db import db, is_sqlite
     from .models import ImageRecord
@@ -386,9 +416,12 @@ def delete(image_id: int) -> bool:
     record = db.session.get(ImageRecord, int(image_id))
     if record is None:
         return False
+    from . import audit
+
     sqlite = is_sqlite()
     if sqlite:  # freed pages are overwritten with zeros, not left holding the photo
         db.session.execute(db.text("PRAGMA secure_delete = ON"))
+    audit.record(f"image:{record.id}", "delete", state(record), None, user=user)
     db.session.delete(record)
     db.session.commit()
     forget_deleted(sqlite)

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageStat
 from sqlalchemy import func, select
 
-from campaign import images
+from campaign import audit, images
 from campaign.db import db
 from campaign.models import ImageRecord
 
@@ -125,6 +125,24 @@ def test_the_bytes_are_served_to_signed_in_accounts_with_their_type(app, signed_
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     listing = organizer.get("/images/").get_data(as_text=True)
     assert f"/images/{row.id}.jpg" in listing and "Campaign archive" in listing and "CC BY 4.0" in listing
+    assert f'src="/images/{row.id}.small.jpg"' in listing
+    small = organizer.get(f"/images/{row.id}.small.jpg")
+    assert small.status_code == 200 and small.headers["Content-Type"] == "image/jpeg"
+    assert small.data == row.thumbnail and Image.open(io.BytesIO(small.data)).size == (200, 300)
+    assert client.get(f"/images/{row.id}.small.jpg").status_code == 302
+
+
+def test_the_small_copy_is_at_most_480_pixels_and_as_clean(app, signed_in):
+    big = Image.new("RGB", (2400, 1200), "green")
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (36.0, 12.0, 0.0)}
+    big.save(out, "JPEG", exif=exif, xmp=XMP)
+    assert upload(signed_in("organizer"), out.getvalue()).status_code == 302
+    (row,) = stored(app)
+    small = Image.open(io.BytesIO(row.thumbnail))
+    assert small.size == (images.THUMBNAIL, 240) and not small.getexif()
+    assert b"Exif" not in row.thumbnail and b"http://ns.adobe.com/xap" not in row.thumbnail
 
 
 def test_transparency_is_kept_as_png(app, signed_in):
@@ -334,14 +352,22 @@ def test_deleting_removes_the_bytes_from_the_database_at_once(app, signed_in):
     assert upload(uploader, noisy((300, 200), "RGB", "PNG"), "crowd.png").status_code == 302
     (row,) = stored(app)
     sample = row.data[len(row.data) // 2: len(row.data) // 2 + 64]
-    assert sample in database_bytes(app) or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    small = row.thumbnail[len(row.thumbnail) // 2: len(row.thumbnail) // 2 + 64]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert sample in database_bytes(app) and small in database_bytes(app)
     other = signed_in("organizer")
     assert other.post(f"/images/{row.id}/delete").status_code == 403  # not theirs
     assert count(app) == 1
     response = uploader.post(f"/images/{row.id}/delete")
     assert response.status_code == 302 and count(app) == 0
-    assert sample not in database_bytes(app)
+    assert sample not in database_bytes(app) and small not in database_bytes(app)
     assert uploader.get(f"/images/{row.id}.jpg").status_code == 404
+    assert uploader.get(f"/images/{row.id}.small.jpg").status_code == 404
+    with app.app_context():  # the history keeps what was said about it, not the picture
+        deleted, uploaded = audit.history(f"image:{row.id}")
+        assert (uploaded.action, deleted.action) == ("upload", "delete")
+        assert deleted.before["credit"] == "Campaign archive" and deleted.after is None
+        assert "data" not in deleted.before and "thumbnail" not in deleted.before
 
 
 def test_an_admin_may_delete_any_photo(app, signed_in):

@@ -43,5 +43,6 @@ class ImageRecord(db.Model):
     credit: Mapped[str] = mapped_column(String(200))
     licence: Mapped[str] = mapped_column(String(200))
     alt: Mapped[str] = mapped_column(Text, default="")
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)  # same type, at most THUMBNAIL px, for lists
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

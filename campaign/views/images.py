@@ -80,6 +80,17 @@ def show(image_id, ext):
     return picture_response(image.data, image.mime, image.as_data()["digest"])
 
 
+@bp.get("/<int:image_id>.small.<any(jpg, png):ext>")
+@authz.signed_in
+def small(image_id, ext):
+    """A stored photo's small copy (at most 480 pixels), for lists and pickers."""
+    try:
+        data, mime = images.thumbnail(image_id)
+    except LookupError:
+        abort(404, _("There is no such image."))
+    return picture_response(data, mime, images.digest(data))
+
+
 @bp.post("/<int:image_id>/delete")
 @authz.requires("organizer", "admin", note="the uploader, or an admin")
 def delete(image_id):
@@ -88,7 +99,7 @@ def delete(image_id):
     record = db.session.get(ImageRecord, image_id) or abort(404, _("There is no such image."))
     if not images.may_delete(record, current_user):
         abort(403, _("Only the person who uploaded this photo, or an admin, may delete it."))
-    images.delete(image_id)
+    images.delete(image_id, user=current_user)
     flash(_("The photo is deleted."))
     return redirect(url_for("images.index"))
 

@@ -1,7 +1,8 @@
 """brand kit and photos: the brand_settings row and the images table (bytes in the database)
 
 The brand kit is one row (id 1): name, two colours, default palette, contact line, address and the
-logo as re-encoded PNG bytes. Photos are re-encoded bytes without metadata, with credit and licence.
+logo as re-encoded PNG bytes. Photos are re-encoded bytes without metadata (and a small copy for
+lists), with credit and licence.
 
 Revision ID: 0011
 Revises: 0010
@@ -48,6 +49,7 @@ def upgrade():
         sa.Column('credit', sa.String(length=200), nullable=False),
         sa.Column('licence', sa.String(length=200), nullable=False),
         sa.Column('alt', sa.Text(), nullable=False),
+        sa.Column('thumbnail', sa.LargeBinary(), nullable=False),
         sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         _user_fk('images', 'uploaded_by_id'),
