@@ -56,11 +56,14 @@ def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, se
     page.get_by_label("Campaign name").fill("Aleppo Solidarity")
     page.get_by_label("First colour").fill("#777777")  # no text colour reaches 4.5:1 on it
     page.get_by_label("Second colour").fill("#000000")
+    assert "will be refused" in page.inner_text("output.contrast")  # said while typing
     page.get_by_role("button", name="Save the brand kit").click()
     assert "4.5:1" in page.inner_text("[data-field='primary']")
 
     page.get_by_label("First colour").fill("#14192b")
     page.get_by_label("Second colour").fill("#f2b63c")
+    said = page.inner_text("output.contrast")
+    assert "17.45:1, enough" in said and "9.58:1" in said  # as palettes.contrast() computes them
     page.get_by_label("Default palette for new outputs").select_option("brand")
     page.get_by_label("Contact line").fill("Signal: aleppo.example")
     page.get_by_label("Web address").fill("https://aleppo.example.org/")
