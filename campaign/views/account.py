@@ -4,46 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, authz, twofactor
 from ..db import db
-from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import csrf_state, no_store, reject_csrf, require_action_token
+from ..forms.account import ConfirmCodeForm, PasswordChangeForm, PasswordOnlyForm, SessionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 # What an account that must enrol in two-factor sign-in may still reach before it has.
 ENROLMENT_ENDPOINTS = frozenset({"static", "auth.logout", "home.language", "account.two_factor",
                                  "account.two_factor_start", "account.two_factor_confirm"})
-
-
-class PasswordChangeForm(Form):
-    """The current password, then the new one twice."""
-
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    repeat = PasswordField(_l("Repeat the new password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
-
-
-class SessionForm(Form):
-    """Which session to log out."""
-
-    session = HiddenField(validators=[DataRequired(), Length(max=64)])
-
-
-class ConfirmCodeForm(Form):
-    """The first code from the authenticator app."""
-
-    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=40)])
-
-
-class PasswordOnlyForm(Form):
-    """The current password, to confirm a change to how the account signs in."""
-
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-
 
 _CURRENT_PASSWORD = {"wrong": _l("This is not your current password."),
                      "throttled": _l("Too many wrong passwords. Please wait 15 minutes and try again.")}

@@ -4,48 +4,20 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..urls import safe_next
 from ..models.accounts import User
-from ..forms import ActionForm, Form, csrf_state, no_store, reject_csrf
+from ..forms import ActionForm, csrf_state, no_store, reject_csrf
+from ..forms.auth import CodeForm, LoginForm, NewPasswordForm, SetupForm
 
 bp = Blueprint("auth", __name__)
 
 PENDING = "second_factor"  # the signed session's note of a password already checked
 PENDING_SECONDS = 300
-
-
-class LoginForm(Form):
-    """Email and password of an account."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-
-
-class CodeForm(Form):
-    """The second step: a code from the authenticator app, or a recovery code."""
-
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-
-
-class NewPasswordForm(Form):
-    """A new password, typed twice."""
-
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    repeat = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
-
-
-class SetupForm(NewPasswordForm):
-    """The first admin's email and password."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
 def _home(user=None) -> str:

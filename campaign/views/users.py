@@ -2,53 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import EmailField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..models.accounts import User
-from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import csrf_state, no_store, reject_csrf, require_action_token
+from ..forms.users import InviteForm, RolesForm
 
 bp = Blueprint("users", __name__, url_prefix="/users")
-
-ROLE_CHOICES = [
-    SelectChoice("admin", _l("Admin: accounts and settings")),
-    SelectChoice("editor", _l("Editor: sources, quotations, themes, questions, glossary")),
-    SelectChoice("translator:ru", _l("Translator into Russian")),
-    SelectChoice("translator:ar", _l("Translator into Arabic")),
-    SelectChoice("organizer", _l("Organizer: study groups, leaflets, packs, card batches")),
-]
-
-
-class RolesField(SelectMultipleField):
-    """The roles as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class InviteForm(Form):
-    """Whom to invite, and with which roles."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES)
-
-    def validate_roles(self, field):
-        """At least one role (checked here: a ``required`` on each checkbox would make browsers ask for all)."""
-        if not field.data:
-            raise ValidationError(_("Choose at least one role."))
-
-
-class RolesForm(Form):
-    """An account's roles."""
-
-    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES)
 
 
 def _valid(form) -> bool:
