@@ -9,18 +9,10 @@ from sqlalchemy import select
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..models.accounts import User
-from ..forms import csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import no_store, require_action_token, valid_post
 from ..forms.users import InviteForm, RolesForm
 
 bp = Blueprint("users", __name__, url_prefix="/users")
-
-
-def _valid(form) -> bool:
-    """A POSTed form is valid; a forged CSRF token is a 400."""
-    valid = form.validate_on_submit()
-    if csrf_state(form) == "reject":
-        reject_csrf()
-    return valid
 
 
 def _account(user_id: int) -> User:
@@ -50,7 +42,7 @@ def index():
 def invite():
     """Make an invitation link (valid 7 days, single use) for the admin to pass on; shown once."""
     form = InviteForm()
-    if not _valid(form):
+    if not valid_post(form):
         return _index(422, invite_form=form)
     try:
         link = invites.invite(current_user, form.email.data, form.roles.data)
@@ -79,7 +71,7 @@ def edit(user_id):
     user = _account(user_id)
     form = RolesForm() if request.method == "POST" else RolesForm(data={"roles": sorted(user.roles)})
     status = 200
-    if _valid(form):
+    if valid_post(form):
         try:
             accounts.set_roles(user, form.roles.data or [])
         except ValueError as exc:
