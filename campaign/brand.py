@@ -91,8 +91,10 @@ def _read() -> Brand:
     from .models.media import BRAND_ROW
 
     row = db.session.get(BrandSetting, BRAND_ROW)
-    if row is None:
-        return DEFAULT
+    return DEFAULT if row is None else _from_row(row)
+
+
+def _from_row(row) -> Brand:
     return Brand(name=row.name, primary=row.primary_colour, secondary=row.secondary_colour, palette=row.palette,
                  contact=row.contact, url=row.url, logo=row.logo or None,
                  logo_width=row.logo_width if row.logo else 0, logo_height=row.logo_height if row.logo else 0)
@@ -182,10 +184,10 @@ def save(*, name: str, primary: str = "", secondary: str = "", palette: str = pa
     ``logo`` is KEEP (leave the stored one), ``None`` (remove it) or the uploaded bytes (PNG or JPEG,
     re-encoded to PNG with transparency kept, metadata dropped, at most 2000 px on the long side).
     """
-    from . import audit, images
+    from sqlalchemy.exc import IntegrityError
+
+    from . import images
     from .db import db
-    from .models import BrandSetting
-    from .models.media import BRAND_ROW, utcnow
 
     name = (name or "").strip()
     if not name:
@@ -207,23 +209,43 @@ def save(*, name: str, primary: str = "", secondary: str = "", palette: str = pa
         except images.ImageError as exc:
             raise BrandError(exc.field, exc.message) from None
 
-    before = current()
-    row = db.session.get(BrandSetting, BRAND_ROW)
+    values = {"name": name, "primary_colour": primary, "secondary_colour": secondary, "palette": palette,
+              "contact": contact, "url": url}
+    try:
+        return _store(values, logo, user)
+    except IntegrityError:  # PostgreSQL: another admin's first save inserted the row meanwhile; it is locked now
+        db.session.rollback()
+        return _store(values, logo, user)
+
+
+def _store(values: dict, logo, user) -> Brand:
+    """Write the checked kit under the database's write lock and record the change; commits."""
+    from sqlalchemy import select
+
+    from . import audit
+    from .db import begin_write, db
+    from .models import BrandSetting
+    from .models.media import BRAND_ROW, utcnow
+
+    begin_write()  # SQLite: BEGIN IMMEDIATE, so two saves never interleave
+    row = db.session.scalars(select(BrandSetting).where(BrandSetting.id == BRAND_ROW)
+                             .with_for_update()).one_or_none()  # PostgreSQL: the row is locked
+    before = _from_row(row) if row is not None else DEFAULT
     if row is None:
         row = BrandSetting(id=BRAND_ROW, logo=None, logo_width=0, logo_height=0)
         db.session.add(row)
-    row.name, row.primary_colour, row.secondary_colour, row.palette = name, primary, secondary, palette
-    row.contact, row.url = contact, url
+    for column, value in values.items():
+        setattr(row, column, value)
     if logo is None:
         row.logo, row.logo_width, row.logo_height = None, 0, 0
     elif logo is not KEEP:
         row.logo, row.logo_width, row.logo_height = logo
     row.updated_at, row.updated_by_id = utcnow(), getattr(user, "id", None)
     db.session.flush()
-    _forget()
-    after = current()
+    after = _from_row(row)
     audit.record("brand", "update", _state(before), _state(after), user=user)
     db.session.commit()
+    _forget()
     return after
 
 

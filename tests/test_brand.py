@@ -208,3 +208,30 @@ def test_a_logo_over_the_upload_limit_is_refused_naming_the_field(app, signed_in
     response = post(signed_in("admin"), logo=(io.BytesIO(b"\x89PNG" + b"\x00" * (6 * 1024 * 1024)), "logo.png"))
     assert response.status_code == 413 and "Logo (PNG or JPEG)" in response.get_data(as_text=True)
     assert rows(app) == 0
+
+
+def test_two_first_saves_at_once_both_land_on_the_one_row(app):
+    # Two admins saving the first kit at the same moment: one row, both changes in the history, no error.
+    import threading
+
+    barrier, failures = threading.Barrier(2), []
+
+    def save(name: str) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                brand.save(name=name, primary="#14192b", secondary="#f2b63c", palette="brand")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(f"Kit {i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures
+    assert rows(app) == 1 and current(app).name in ("Kit 1", "Kit 2")
+    with app.app_context():
+        assert len(audit.history("brand")) == 2
