@@ -167,7 +167,8 @@ def decode(data: bytes, field: str, *, max_bytes: int | None = None) -> Image.Im
         _check_complete(picture, data)
         picture.seek(0)  # the first frame of an animation
         picture.load()
-        return ImageOps.exif_transpose(picture)
+        ImageOps.exif_transpose(picture, in_place=True)
+        return picture
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -193,18 +194,21 @@ def normalise(picture: Image.Image) -> Image.Image:
 
 
 def _pixels_only(picture: Image.Image, mode: str) -> Image.Image:
-    """A new picture holding only the pixels of ``picture`` in ``mode``: no metadata can ride along."""
-    converted = normalise(picture).convert(mode)
-    return Image.frombytes(mode, converted.size, converted.tobytes())
+    """A new, blank picture with only the pixels of ``picture`` pasted in: no metadata can ride along."""
+    picture = normalise(picture)
+    clean = Image.new(mode, picture.size)
+    clean.paste(picture if picture.mode == mode else picture.convert(mode))
+    return clean
 
 
 def downscale(picture: Image.Image, long_side: int) -> Image.Image:
     """The picture scaled down (never up) so that its long side is at most ``long_side`` pixels."""
-    if max(picture.size) <= long_side:
+    width, height = picture.size
+    if max(width, height) <= long_side:
         return picture
-    scaled = picture.copy()
-    scaled.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
-    return scaled
+    scale = long_side / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def encode(picture: Image.Image, *, photo: bool = True) -> tuple[bytes, str]:
@@ -216,7 +220,7 @@ def encode(picture: Image.Image, *, photo: bool = True) -> tuple[bytes, str]:
         return out.getvalue(), "image/png"
     clean = _pixels_only(picture, "RGB")
     out = io.BytesIO()
-    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue(), "image/jpeg"
 
 
@@ -256,11 +260,14 @@ def parse_rects(text: str, field: str = "blur") -> list[Rect]:
     return rects
 
 
-def blur(picture: Image.Image, rects: list[Rect]) -> Image.Image:
-    """The picture with every rectangle made unrecognisable: pixelated coarsely, then blurred with a wide radius."""
+def blur(picture: Image.Image, rects: list[Rect], *, in_place: bool = False) -> Image.Image:
+    """The picture with every rectangle made unrecognisable: pixelated coarsely, then blurred with a wide radius.
+
+    ``in_place`` changes ``picture`` itself (the caller owns it and wants no copy of a large picture).
+    """
     if not rects:
         return picture
-    result = picture.copy()
+    result = picture if in_place else picture.copy()
     for rect in rects:
         box = rect.box(*result.size)
         region = result.crop(box)
@@ -304,7 +311,8 @@ def prepare(upload: bytes, *, credit: str, licence: str, alt: str = "", blur_rec
     rects = parse_rects(blur_rects)
     picture = decode(upload, "file")
     try:
-        picture = blur(downscale(normalise(picture), LONG_SIDE), rects)
+        picture = downscale(normalise(picture), LONG_SIDE)
+        picture = blur(picture, rects, in_place=True)  # ours alone: decoded from the upload just now
         data, mime = encode(picture)
         small, _small_mime = encode(downscale(picture, THUMBNAIL))
     except (OSError, ValueError, TypeError):  # an unusual pixel format Pillow cannot convert
