@@ -12,6 +12,8 @@ import io
 from flask import Request, abort, request
 from flask_babel import gettext as _
 
+from . import brand, images
+
 # The only form fields that are real uploads, by endpoint (templates with <input type="file">).
 UPLOAD_FIELDS = {
     "sources.import_source": frozenset({"file"}),
@@ -20,9 +22,10 @@ UPLOAD_FIELDS = {
 }
 # Endpoints taking pictures: a larger body than MAX_CONTENT_LENGTH, and the upload held in memory only,
 # never spooled to a temporary file (a photo may show people: its original must not touch the disk).
+# The margin covers the form's other fields and the multipart framing.
 PICTURE_UPLOADS = {
-    "images.new": 13 * 1024 * 1024,
-    "brand.save": 5 * 1024 * 1024,
+    "images.new": images.MAX_BYTES + 1024 * 1024,
+    "brand.save": brand.MAX_LOGO_BYTES + 1024 * 1024,
 }
 
 # Embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in a name or title they
