@@ -92,6 +92,14 @@ def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, se
     page.mouse.move(box["x"] + box["width"] * .75, box["y"] + box["height"] * .75, steps=4)
     page.mouse.up()
     assert page.locator(".blur-rect").count() == 1
+    # A second, mistaken rectangle is removed by tapping it.
+    page.mouse.move(box["x"] + box["width"] * .02, box["y"] + box["height"] * .02)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * .1, box["y"] + box["height"] * .1, steps=3)
+    page.mouse.up()
+    assert page.locator(".blur-rect").count() == 2 and len(page.input_value("#blur").splitlines()) == 2
+    page.mouse.click(box["x"] + box["width"] * .05, box["y"] + box["height"] * .05)
+    assert page.locator(".blur-rect").count() == 1
     x, y, w, h = (float(v) for v in page.input_value("#blur").split(","))
     assert abs(x - 25) < 2 and abs(y - 25) < 2 and abs(w - 50) < 2 and abs(h - 50) < 2
     page.get_by_label("Credit (who took it)").fill("Ana K.")

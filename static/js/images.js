@@ -71,10 +71,20 @@
     drawing = [Math.min(start[0], p[0]), Math.min(start[1], p[1]), Math.abs(p[0] - start[0]), Math.abs(p[1] - start[1])];
     show();
   });
-  function finish() {
-    if (drawing && drawing[2] >= 1 && drawing[3] >= 1) { read(); rects.push(drawing); write(); }
+  function finish(event) {
+    read();
+    if (drawing && drawing[2] >= 1 && drawing[3] >= 1) {
+      rects.push(drawing);
+    } else if (start) {  // a tap, not a drag: remove the rectangle under it (the newest first)
+      var p = at(event);
+      for (var i = rects.length - 1; i >= 0; i--) {
+        var r = rects[i];
+        if (p[0] >= r[0] && p[0] <= r[0] + r[2] && p[1] >= r[1] && p[1] <= r[1] + r[3]) { rects.splice(i, 1); break; }
+      }
+    }
+    write();
     start = null; drawing = null;
-    read(); show();
+    show();
   }
   stage.addEventListener("pointerup", finish);
   stage.addEventListener("pointercancel", function () { start = null; drawing = null; show(); });
