@@ -235,3 +235,18 @@ def test_two_first_saves_at_once_both_land_on_the_one_row(app):
     assert rows(app) == 1 and current(app).name in ("Kit 1", "Kit 2")
     with app.app_context():
         assert len(audit.history("brand")) == 2
+
+
+
+def test_the_brand_form_needs_its_token(make_app):
+    from conftest import PASSWORD, add_user
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_user(app, "admin@example.org", "admin")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"email": "admin@example.org", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    assert post(client).status_code == 400 and rows(app) == 0
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/brand").text).group(1)
+    assert post(client, csrf_token=token).status_code == 302 and rows(app) == 1

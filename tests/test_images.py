@@ -411,3 +411,22 @@ def test_every_pixel_format_is_blurred_and_redrawn(mode, fmt, mime):
     assert ready.mime == mime and result.mode in ("RGB", "RGBA") and result.size == (80, 60)
     assert ImageStat.Stat(result.convert("L").crop((0, 0, 40, 30))).stddev[0] < \
         ImageStat.Stat(result.convert("L").crop((40, 30, 80, 60))).stddev[0]
+
+
+def test_every_photo_form_needs_its_token(make_app):
+    from conftest import PASSWORD, add_user
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_user(app, "org@example.org", "organizer", "admin")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"email": "org@example.org", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    assert upload(client, jpeg_with_metadata()).status_code == 400
+    assert count(app) == 0
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/images/new").text).group(1)
+    assert upload(client, jpeg_with_metadata(), csrf_token=token).status_code == 302
+    (row,) = stored(app)
+    assert client.post(f"/images/{row.id}/delete").status_code == 400 and count(app) == 1
+    assert client.post(f"/images/{row.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert count(app) == 0
