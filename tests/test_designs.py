@@ -295,3 +295,21 @@ def test_the_bands_run_into_the_bleed_in_their_own_colours(app, design):
     assert all(near(p, ink["band"]) for p in strips["bottom"])  # the foot band, past the bottom trim
     if design != "photo-poster":  # the head band, past the top trim (the photo poster has its photo there)
         assert all(near(p, ink["accent"]) for p in strips["top"])
+
+
+# -- the builder -----------------------------------------------------------------------------------------
+
+def test_builder_offers_the_designs_palettes_and_a_highlight(staff):
+    html = staff.get("/leaflets/new").get_data(as_text=True)
+    for design in ("photo-poster", "stickers", "event"):
+        assert f'id="design-{design}" value="{design}"' in html and f"/thumbnails/leaflet-{design}.png" in html
+    assert 'name="palette"' in html and 'value="night"' in html
+    assert 'name="highlight"' in html and 'name="image"' in html and 'name="group"' in html
+    form = {"design": "poster", "size": "A4", "orientation": "portrait", "quotes": "open-air-prison", "lang": "en",
+            "palette": "night", "highlight": "open-air prison", "bleed": "y", "action": "download"}
+    response = staff.post("/leaflets/new", data=form)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    bad = staff.post("/leaflets/new", data={**form, "highlight": "open-sky prison"})
+    assert bad.status_code == 422 and 'data-field="highlight"' in bad.get_data(as_text=True)
+    photo = staff.post("/leaflets/new", data={**form, "design": "photo-poster", "highlight": ""})
+    assert photo.status_code == 422 and 'data-field="image"' in photo.get_data(as_text=True)
