@@ -29,3 +29,45 @@
     }
   });
 })();
+
+// Highlight picker: selecting words in the quotation fills the "start-end" field with their character
+// positions (the server checks them against the printed text again).
+(function () {
+  "use strict";
+  var source = document.querySelector("[data-highlight-text]");
+  var field = document.getElementById("highlight");
+  var phrase = document.getElementById("highlight_phrase");
+  if (!source || !field) return;
+  function offset(node, at) {
+    var walker = document.createTreeWalker(source, NodeFilter.SHOW_TEXT);
+    var count = 0, current;
+    while ((current = walker.nextNode())) {
+      if (current === node) return count + at;
+      count += current.textContent.length;
+    }
+    return -1;
+  }
+  function pick() {
+    var selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;
+    var range = selection.getRangeAt(0);
+    if (!source.contains(range.startContainer) || !source.contains(range.endContainer)) return;
+    var text = source.textContent;
+    var start = offset(range.startContainer, range.startOffset);
+    var end = offset(range.endContainer, range.endOffset);
+    if (start < 0 || end < 0) return;
+    if (end < start) { var swap = start; start = end; end = swap; }
+    // whole words only: widen a selection that starts or ends inside a word, drop outer spaces
+    while (start > 0 && /[\p{L}\p{N}]/u.test(text.charAt(start - 1)) && /[\p{L}\p{N}]/u.test(text.charAt(start))) start--;
+    while (end < text.length && /[\p{L}\p{N}]/u.test(text.charAt(end - 1)) && /[\p{L}\p{N}]/u.test(text.charAt(end))) end++;
+    while (start < end && /\s/.test(text.charAt(start))) start++;
+    while (end > start && /\s/.test(text.charAt(end - 1))) end--;
+    if (end <= start) return;
+    field.value = start + "-" + end;
+    if (phrase) phrase.value = "";
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  source.addEventListener("mouseup", pick);
+  source.addEventListener("keyup", pick);
+  source.addEventListener("touchend", pick);
+})();
