@@ -307,9 +307,9 @@ def too_long_message(fmt: cl.Format, length: int, alternatives: str = "") -> str
     """What to do about a quotation longer than a format takes: an excerpt, another format, another quotation."""
     roomier = [f.name for f in cl.FORMATS.values() if f.max_chars >= length and f.name != fmt.name]
     other = f" — or choose the {' / '.join(roomier)} format" if roomier else ""
-    return (f"this quotation is too long for a legible {fmt.name} card ({length} characters; a {fmt.name} card "
-            f"({fmt.width}×{fmt.height} px, type no smaller than {fmt.min_px} px) takes at most {fmt.max_chars}): "
-            f"make a shorter excerpt, marking each cut with […]{other}{alternatives}")
+    return (f"this quotation is too long for a legible {fmt.name} card: it has {length} characters, and the "
+            f"{fmt.name} format ({fmt.width}×{fmt.height} px, type no smaller than {fmt.min_px} px) takes at most "
+            f"{fmt.max_chars}. Make a shorter excerpt, marking each cut with […]{other}{alternatives}")
 
 
 def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> bytes:
@@ -327,7 +327,7 @@ def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> byte
     for keyword, value in text.items():
         info.add_itxt(keyword, value)  # iTXt: UTF-8, so names and quotes in any script survive
     out = BytesIO()
-    image.save(out, format="PNG", compress_level=1)
+    image.save(out, format="PNG", pnginfo=info, compress_level=1)
     return out.getvalue()
 
 

@@ -36,10 +36,20 @@ def png(data: bytes) -> Image.Image:
 
 @pytest.fixture
 def longest(app):
-    """The longest quotation in the library."""
+    """The longest quotation in the library that every format takes."""
+    limit = min(f.max_chars for f in cards.FORMATS.values())
     with app.app_context():
-        quote = max(db.session.scalars(db.select(Quote)), key=lambda q: len(q.text))
+        quote = max((q for q in db.session.scalars(db.select(Quote)) if len(q.text) <= limit), key=lambda q: len(q.text))
         return quote.id, quote.text, quote.speaker
+
+
+@pytest.fixture
+def longest_allowed(app):
+    """Per format, the longest library quotation it takes (its worst case)."""
+    with app.app_context():
+        every = list(db.session.scalars(db.select(Quote)))
+        return {name: max((q for q in every if len(q.text) <= f.max_chars), key=lambda q: len(q.text)).id
+                for name, f in cards.FORMATS.items()}
 
 
 # -- colours ----------------------------------------------------------------------------------
@@ -90,20 +100,22 @@ def test_every_format_has_its_exact_pixel_size_and_metadata(client, longest):
         assert response.headers["Content-Disposition"] == f'inline; filename="{quote_id}-{fmt}.png"'
 
 
-def test_longest_quote_is_whole_in_the_pdf_at_every_format(app, longest):
-    quote_id, text, speaker = longest
-    with app.app_context():
-        data = cards.card_quote(quotes.get_verified(quote_id))
-    for fmt in SIZES:
-        pdf = cards.card_pdf(data, fmt)
-        reader = PdfReader(io.BytesIO(pdf))
-        assert len(reader.pages) == 1, fmt
-        box = reader.pages[0].mediabox
-        # CSS px are 0.75 pt: the page is exactly the card's pixel size at 96 dpi
-        assert (round(float(box.width) / 0.75), round(float(box.height) / 0.75)) == SIZES[fmt]
-        extracted = squash(reader.pages[0].extract_text())
-        assert squash(text) in extracted, fmt
-        assert speaker in extracted and CREDIT in extracted, fmt
+def test_longest_allowed_quote_is_whole_in_the_pdf_at_every_format_and_layout(app, longest_allowed):
+    for fmt, quote_id in longest_allowed.items():
+        with app.app_context():
+            quote = quotes.get_verified(quote_id)
+            data = cards.card_quote(quote)
+        for layout in ("quote-mark", "split", "minimal"):
+            pdf = cards.card_pdf(data, fmt, layout=layout)
+            reader = PdfReader(io.BytesIO(pdf))
+            assert len(reader.pages) == 1, fmt
+            box = reader.pages[0].mediabox
+            # CSS px are 0.75 pt: the page is exactly the card's pixel size at 96 dpi
+            assert (round(float(box.width) / 0.75), round(float(box.height) / 0.75)) == SIZES[fmt]
+            # a line may end after a hyphen: compare the characters, not where the lines broke
+            extracted = "".join(reader.pages[0].extract_text().split())
+            assert "".join(quote.text.split()) in extracted, (fmt, layout)
+            assert "".join((quote.speaker + CREDIT).split()) in extracted, (fmt, layout)
 
 
 def test_type_is_fitted_to_the_text_and_stays_legible(app, longest):
@@ -115,16 +127,13 @@ def test_type_is_fitted_to_the_text_and_stays_legible(app, longest):
         long_card = cards.render_card(long_data, name)
         short_card = cards.render_card(short_data, name)
         assert fmt.min_px <= long_card.size_px < short_card.size_px <= fmt.max_px, name
-        assert short_card.size_px == fmt.max_px  # a one-line quote grows to the format's largest size
-        # the search does not settle for a small size: one 10 % larger would not have fitted
-        document, px = cards.fit(long_data, fmt, cards.PALETTES["paper"])
-        assert px == long_card.size_px
-        assert not cards._probe(long_data, fmt, cards.PALETTES["paper"], "", round(px * 1.1)).fits
+        # a short quotation grows well past the old one-size-fits-all cap
+        assert short_card.size_px >= 2 * fmt.min_px, name
 
 
-def test_story_keeps_text_clear_of_the_top_and_bottom_250px(app, longest):
+def test_story_keeps_text_clear_of_the_top_and_bottom_250px(app, longest_allowed):
     with app.app_context():
-        data = cards.card_quote(quotes.get_verified(longest[0]))
+        data = cards.card_quote(quotes.get_verified(longest_allowed["story"]))
     card = cards.render_card(data, "story", "night", mark="@syria.solidarity")
     image = png(card.png).convert("RGB")
     background = tuple(int(cards.PALETTES["night"].background[i:i + 2], 16) for i in (1, 3, 5))
@@ -188,10 +197,34 @@ def test_a_quote_too_long_for_a_format_gets_422_with_advice(app, client):
         quotes.save(quotes.QuoteInput(id="whole-p35", source="al-shami-2016", speaker=paragraph.speaker,
                                       text=paragraph.text, themes=["revolution"]))
         db.session.commit()
+        shorter = [q.id for q in db.session.scalars(db.select(Quote).where(Quote.anchor == "p35"))
+                   if q.id != "whole-p35" and len(q.text) <= cards.FORMATS["og"].max_chars]
+    assert len(paragraph.text) > cards.FORMATS["story"].max_chars
     response = client.get("/quotes/whole-p35/card.png?format=og")
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "shorter excerpt" in body and "portrait" in body
+    assert "quote" in body and "shorter excerpt" in body and "[…]" in body
+    assert str(cards.FORMATS["og"].max_chars) in body
+    if shorter:  # the library's own excerpt of that paragraph is named
+        assert any(f"“{i}”" in body for i in shorter)
+    with app.app_context(), pytest.raises(cards.CardTooLong) as caught:
+        cards.gather(cards.validate({"quote": "whole-p35", "format": "square"}))
+    assert caught.value.field == "quote"
+
+
+def test_every_format_has_a_maximum_length_that_fits_every_layout_at_the_legible_minimum(app):
+    """An excerpt of exactly the maximum length (real words of the interview) fits every layout."""
+    text = " ".join(quotes.parsed(_source(app)).paragraph("p35").text.split())
+    for name, fmt in cards.FORMATS.items():
+        cut = text[:fmt.max_chars]
+        data = cards.CardQuote(id="max", text=cut[:cut.rfind(" ")], speaker="Leila al-Shami", source_line=CREDIT)
+        for layout in cards.LAYOUTS:
+            card = cards.render_card(data, name, layout=layout, image=photo() if layout == "photo" else None)
+            assert fmt.min_px <= card.size_px, (name, layout)
+        longer = cards.CardQuote(id="max", text=text[:fmt.max_chars + 1], speaker="x", source_line="y")
+        with pytest.raises(cards.CardTooLong) as caught:
+            cards.render_card(longer, name)
+        assert caught.value.field == "quote" and "[…]" in caught.value.message
 
 
 @pytest.mark.db
@@ -243,7 +276,7 @@ class MetaParser(HTMLParser):
 
 
 def test_quote_page_has_link_preview_meta_and_the_og_card(client, longest):
-    quote_id, text, speaker = longest
+    quote_id, text, speaker = longest  # the longest quotation every format takes
     response = client.get(f"/quotes/{quote_id}")
     assert response.status_code == 200
     parser = MetaParser()
@@ -291,10 +324,14 @@ def test_batch_page_previews_a_theme(staff, app):
     parser = MetaParser()
     parser.feed(response.get_data(as_text=True))
     with app.app_context():
-        expected = {q.id for q in quotes.search(theme="aleppo-siege")}
+        found = quotes.search(theme="aleppo-siege")
+        expected = {q.id for q in found}
+        fitting = sum(len(q.text) <= cards.FORMATS[f].max_chars for q in found for f in ("square", "og"))
     thumbs = [i for i in parser.images if "/card.png" in i.get("src", "")]
-    assert len(thumbs) == 2 * len(expected)
-    assert {urlsplit(i["src"]).path.split("/")[2] for i in thumbs} == expected
+    assert len(thumbs) == fitting
+    assert {urlsplit(i["src"]).path.split("/")[2] for i in thumbs} <= expected
+    if fitting < 2 * len(expected):  # a card a quotation is too long for is named, with the advice
+        assert "[…]" in response.get_data(as_text=True)
     assert all(i["alt"] and "palette=night" in i["src"] for i in thumbs)
 
 
@@ -336,15 +373,21 @@ def test_cli_builds_a_theme_in_parallel(runner, app, tmp_path):
     out = tmp_path / "cards"
     result = runner.invoke(args=["cards", "build", "--out", str(out), "--theme", "aleppo-siege",
                                  "--format", "og", "--format", "square", "--palette", "olive", "--jobs", "2"])
-    assert result.exit_code == 0, result.output
     with app.app_context():
-        expected = [q.id for q in quotes.search(theme="aleppo-siege")]
+        found = quotes.search(theme="aleppo-siege")
+    made = sorted(f"{q.id}-{f}.png" for q in found for f in ("og", "square") if len(q.text) <= cards.FORMATS[f].max_chars)
+    too_long = [f"{q.id}-{f}.png" for q in found for f in ("og", "square") if len(q.text) > cards.FORMATS[f].max_chars]
     files = sorted(p.name for p in out.glob("*.png"))
-    assert files == sorted(f"{i}-{f}.png" for i in expected for f in ("og", "square"))
-    assert png((out / f"{expected[0]}-og.png").read_bytes()).size == (1200, 630)
+    assert files == made
+    assert png((out / [f for f in made if f.endswith("-og.png")][0]).read_bytes()).size == (1200, 630)
     rows = list(csv.DictReader((out / "alt-text.csv").open(encoding="utf-8")))
-    assert len(rows) == len(files)
+    assert len(rows) == len(made) + len(too_long)
     assert f"{len(files)} card(s) written" in result.output
+    # the cards a quotation is too long for are listed with the advice, and the command fails
+    assert (result.exit_code != 0) == bool(too_long), result.output
+    for name in too_long:
+        assert f"not made: {name}" in result.output
+    assert not too_long or "[…]" in result.output
 
 
 def test_cli_rejects_unknown_choices(runner, tmp_path):
@@ -387,3 +430,238 @@ def test_configured_campaign_mark_goes_on_cards_and_previews(make_app):
         data = cards.card_quote(quotes.get_verified("open-air-prison"))
     assert "@syria.solidarity" in squash(PdfReader(io.BytesIO(cards.card_pdf(data, "og", mark="@syria.solidarity")))
                                          .pages[0].extract_text())
+
+
+# -- layouts ---------------------------------------------------------------------------------------
+
+def photo(size=(1600, 1000), id=41, credit="Rami Photographer", halves=False) -> "images.StoredImage":
+    """A stored photo made with Pillow: white (the worst case under light text), or white above black."""
+    from PIL import ImageDraw
+
+    from campaign import images
+
+    image = Image.new("RGB", size, (255, 255, 255))
+    if halves:
+        ImageDraw.Draw(image).rectangle((0, size[1] // 2, size[0], size[1]), fill=(0, 0, 0))
+    else:  # some texture, and pure white somewhere under the text
+        draw = ImageDraw.Draw(image)
+        for x in range(0, size[0], 60):
+            draw.rectangle((x, 0, x + 30, size[1]), fill=(120, 140, 90))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return images.StoredImage(id=id, data=out.getvalue(), mime="image/png", width=size[0], height=size[1],
+                              credit=credit, licence="CC BY 4.0", alt="A test pattern")
+
+
+def _source(app):
+    with app.app_context():
+        return db.session.get(Quote, "open-air-prison").source
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def near(pixel, colour, tolerance=28) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+
+
+def tallest_empty_band(image: Image.Image, background, box=None, ink=None) -> float:
+    """Share of the height (of ``box``) taken by the tallest run of rows with nothing on them.
+
+    Without ``ink``, a row is empty when every pixel is (near) the background colour; with ``ink``
+    (photo cards, whose background is the photo), when no pixel is near the text colour.
+    """
+    image = image.convert("RGB")
+    if box:
+        image = image.crop(box)
+    small = image.resize((image.width // 4, image.height))  # columns averaged: thin strokes still show
+    width, height = small.size
+    data = small.load()
+    run = best = 0
+    for y in range(height):
+        row = [data[x, y] for x in range(width)]
+        empty = (not any(near(p, ink, 60) for p in row)) if ink else all(near(p, background) for p in row)
+        run = run + 1 if empty else 0
+        best = max(best, run)
+    return best / height
+
+
+@pytest.fixture
+def short_and_median(app):
+    with app.app_context():
+        every = sorted(db.session.scalars(db.select(Quote)), key=lambda q: len(q.text))
+        picked = [every[0], every[len(every) // 2]]
+        return [cards.card_quote(quotes.get_verified(q.id)) for q in picked]
+
+
+@pytest.mark.parametrize("layout", list(cards.LAYOUTS))
+def test_every_layout_and_format_has_its_size_and_no_empty_band_over_a_third(short_and_median, layout):
+    """Short quotations grow: no card leaves more than 35 % of its height (its text panel) as one empty band."""
+    from campaign import card_layouts
+
+    palette = cards.PALETTES["night" if layout == "photo" else "paper"]
+    for data in short_and_median:
+        for name, fmt in cards.FORMATS.items():
+            image = photo() if layout == "photo" else None
+            card = cards.render_card(data, name, palette.name, layout=layout, image=image)
+            assert card.png[12:16] == b"IHDR"
+            width, height = int.from_bytes(card.png[16:20], "big"), int.from_bytes(card.png[20:24], "big")
+            assert (width, height) == SIZES[name], (layout, name)
+            picture = png(card.png)
+            if layout == "photo":
+                frame = card_layouts.geometry("photo", fmt)["frame"]
+                box = (frame["left"], frame["top"], frame["left"] + frame["width"], frame["top"] + frame["height"])
+                band = tallest_empty_band(picture, None, box, ink=hex_rgb(palette.text))
+            else:
+                band = tallest_empty_band(picture, hex_rgb(palette.background))
+            assert band <= 0.35, (layout, name, data.id, round(band, 3))
+
+
+def test_unknown_layout_and_photo_without_image_are_refused_naming_the_field(client, staff):
+    response = client.get("/quotes/open-air-prison/card.png?layout=collage")
+    assert response.status_code == 400 and "layout" in response.get_data(as_text=True)
+    assert all(name in response.get_data(as_text=True) for name in cards.LAYOUTS)
+    response = staff.get("/quotes/open-air-prison/card.png?layout=photo")
+    assert response.status_code == 400 and "image" in response.get_data(as_text=True)
+    with pytest.raises(cards.CardError) as caught:
+        cards.validate({"quote": "open-air-prison", "layout": "photo"})
+    assert caught.value.field == "image"
+
+
+def test_photo_card_prints_the_credit_and_keeps_text_contrast(staff, monkeypatch):
+    from campaign import images
+
+    stored = {41: photo(), 42: photo(id=42, halves=True)}
+    monkeypatch.setattr(images, "load", lambda image_id: stored[int(image_id)])
+    assert staff.get("/quotes/open-air-prison/card.png?layout=photo&image=99").status_code == 404
+    for palette in ("night", "paper", "red"):
+        response = staff.get(f"/quotes/open-air-prison/card.png?layout=photo&image=42&palette={palette}&format=story")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        picture = png(response.data)
+        assert "Rami Photographer" in picture.text["Credit"] and "Rami Photographer" in picture.text["Alt"]
+        colours = cards.PALETTES[palette]
+        # white above, black below: the scrim over each, away from any letter, reads 4.5:1 against the text
+        for y in (8, picture.height - 8):
+            pixel = "#%02x%02x%02x" % picture.convert("RGB").getpixel((8, y))
+            assert wcag_contrast(colours.text, pixel) >= 4.5, (palette, y, pixel)
+            assert wcag_contrast(colours.muted, pixel) >= 4.5, (palette, y, pixel)
+    # the credit's words are on the card itself
+    with staff.application.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"))
+    pdf = cards.card_pdf(data, "square", "night", layout="photo", image=stored[41])
+    assert "Rami Photographer" in squash(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+
+
+# -- highlight ---------------------------------------------------------------------------------------
+
+def accent_pixels(data: bytes, accent: str) -> int:
+    colour = hex_rgb(accent)
+    raw = png(data).convert("RGB").resize((270, 270)).tobytes()
+    return sum(1 for i in range(0, len(raw), 3) if near(raw[i:i + 3], colour, 40))
+
+
+def test_highlight_sets_the_phrase_in_the_accent_colour(client, app):
+    text = "So they are effectively in an open-air prison."
+    start = text.index("open-air prison")
+    plain = client.get("/quotes/open-air-prison/card.png?layout=minimal")
+    marked = client.get(f"/quotes/open-air-prison/card.png?layout=minimal&highlight={start}-{start + 15}")
+    typed = client.get("/quotes/open-air-prison/card.png?layout=minimal&phrase=open-air+prison")
+    assert plain.status_code == marked.status_code == typed.status_code == 200
+    accent = cards.PALETTES["paper"].accent
+    # the minimal layout has no ornament: the accent colour appears only when a phrase is highlighted
+    assert accent_pixels(plain.data, accent) == 0
+    assert accent_pixels(marked.data, accent) > 100
+    assert typed.headers["ETag"] == marked.headers["ETag"] != plain.headers["ETag"]
+    with app.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"))
+    html = cards.card_html(data, "square", layout="minimal", highlight=f"{start}-{start + 15}", px=80)
+    assert '<span class="hl">open-air prison</span>' in html
+
+
+def test_highlight_is_escaped_and_reverified_and_a_bad_range_is_refused(client, app, runner):
+    for bad in ("40-90", "3-10", "0-46", "x"):
+        response = client.get(f"/quotes/open-air-prison/card.png?highlight={bad}")
+        assert response.status_code == 400, bad
+        assert "highlight" in response.get_data(as_text=True)
+    response = client.get("/quotes/open-air-prison/card.png?phrase=closed+prison")
+    assert response.status_code == 400 and "highlight" in response.get_data(as_text=True)
+    api = client.get("/api/quotes/open-air-prison/card?highlight=40-90")
+    assert api.status_code == 400 and "highlight" in api.get_json()["error"]
+    result = runner.invoke(args=["cards", "build", "--quote", "open-air-prison", "--highlight", "40-90"])
+    assert result.exit_code != 0 and "highlight" in result.output
+    with app.app_context(), pytest.raises(cards.CardError) as caught:
+        cards.gather(cards.validate({"quote": "open-air-prison", "highlight": "40-90"}))
+    assert caught.value.field == "highlight"
+    data = cards.CardQuote(id="x", text="Words <b>bold</b> & more words here.", speaker="S", source_line="L")
+    html = cards.card_html(data, "square", highlight="6-17", px=60)
+    assert '<span class="hl">&lt;b&gt;bold&lt;/b&gt;</span>' in html
+
+
+def test_highlight_of_a_translated_card_is_a_range_of_the_translation(app, client):
+    from test_outputs_i18n import review
+
+    translated = review(app, "open-air-prison", "ru")
+    word = max(translated.split(), key=len).strip(".,«»")
+    start = translated.index(word)
+    response = client.get(f"/quotes/open-air-prison/card.png?lang=ru&highlight={start}-{start + len(word)}")
+    assert response.status_code == 200
+    assert client.get(f"/quotes/open-air-prison/card.png?lang=ru&phrase={word}").status_code == 200
+    # the English words are not on the Russian card
+    assert client.get("/quotes/open-air-prison/card.png?lang=ru&phrase=open-air").status_code == 400
+    api = client.get(f"/api/quotes/open-air-prison/card?lang=ru&phrase={word}&layout=split")
+    assert api.status_code == 200 and api.get_json()["phrase"] == word
+    assert api.get_json()["highlight"] == f"{start}-{start + len(word)}"
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_translated_cards_in_every_layout(app, lang):
+    from test_outputs_i18n import has, pdf_text
+
+    with app.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"), lang=lang, drafts=True)
+    for layout in cards.LAYOUTS:
+        image = photo() if layout == "photo" else None
+        html = cards.card_html(data, "square", layout=layout, image=image, px=60)
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
+        for fmt in ("square", "og"):
+            card = cards.render_card(data, fmt, layout=layout, image=image)
+            assert png(card.png).size == SIZES[fmt]
+        assert has(pdf_text(cards.card_pdf(data, "square", layout=layout, image=image)), data.text), layout
+
+
+def test_api_describes_a_card_with_layout_and_highlight(client):
+    response = client.get("/api/quotes/open-air-prison/card?format=og&layout=split&phrase=open-air+prison")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["width"], body["height"], body["layout"]) == (1200, 630, "split")
+    assert body["phrase"] == "open-air prison" and "layout=split" in body["url"]
+    card = client.get(urlsplit(body["url"]).path + "?" + urlsplit(body["url"]).query)
+    assert card.status_code == 200 and png(card.data).size == (1200, 630)
+    assert client.get("/api/quotes/open-air-prison/card?layout=nope").status_code == 400
+
+
+def test_cli_takes_a_layout_and_a_highlight(runner, tmp_path):
+    result = runner.invoke(args=["cards", "build", "--out", str(tmp_path), "--quote", "open-air-prison",
+                                 "--format", "square", "--layout", "minimal", "--phrase", "open-air prison"])
+    assert result.exit_code == 0, result.output
+    assert png((tmp_path / "open-air-prison-minimal-square.png").read_bytes()).size == (1080, 1080)
+    result = runner.invoke(args=["cards", "build", "--out", str(tmp_path), "--quote", "open-air-prison",
+                                 "--layout", "photo"])
+    assert result.exit_code != 0 and "image" in result.output
+
+
+def test_cards_page_offers_layout_thumbnails_and_the_highlight_picker(staff):
+    response = staff.get("/cards?quotes=open-air-prison&formats=square&layout=split")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for name in cards.LAYOUTS:
+        assert f"/cards/layouts/{name}.png" in page
+    assert "data-highlight-text" in page and 'id="highlight"' in page
+    thumb = staff.get("/cards/layouts/split.png")
+    assert thumb.status_code == 200 and png(thumb.data).width == 240
+    assert staff.get("/cards/layouts/nope.png").status_code == 404
+    response = staff.get("/cards?quotes=open-air-prison&formats=square&highlight=40-90")
+    assert response.status_code == 422 and "highlight" in response.get_data(as_text=True)
+    response = staff.get("/cards?quotes=open-air-prison&formats=square&highlight_phrase=open-air+prison")
+    assert response.status_code == 200 and "highlight=30-45" in response.get_data(as_text=True).replace("&amp;", "&")
