@@ -153,10 +153,11 @@ def card_png(quote_id):
 THUMB_WIDTH = 240
 
 
-@bp.get("/cards/layouts/<layout>.png")
+@bp.get("/cards/layouts/<name>.png")
 @authz.requires("organizer")
-def layout_thumbnail(layout):
+def layout_thumbnail(name):
     """A small square preview of a layout with the library's shortest quotation (rendered once, cached)."""
+    layout = name
     if layout not in cards.LAYOUTS:
         abort(404)
     kit = brands.current()
