@@ -13,6 +13,7 @@ Right-to-left cards mirror every horizontal position here, so templates only eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import palettes
 
@@ -219,16 +220,22 @@ def scrim_alpha(extremes: tuple[tuple[int, int, int], tuple[int, int, int]], pal
     return 1.0
 
 
-def photo_scrim(image_bytes: bytes, fmt: Format, frame: dict, palette: palettes.Palette) -> dict:
-    """The scrim for a photo card: opacity computed from the photo's pixels under the text frame."""
+@lru_cache(maxsize=4)
+def _decoded(image_bytes: bytes):
+    """A stored photo decoded to RGB (kept for the next card of the same photo: one photo, many cards)."""
     from io import BytesIO
 
     from PIL import Image
 
     with Image.open(BytesIO(image_bytes)) as image:
-        image = image.convert("RGB")
-        region = image.crop(cover_box(image.size, fmt, frame))
-        low, high = zip(*region.getextrema())
+        return image.convert("RGB")
+
+
+def photo_scrim(image_bytes: bytes, fmt: Format, frame: dict, palette: palettes.Palette) -> dict:
+    """The scrim for a photo card: opacity computed from the photo's pixels under the text frame."""
+    image = _decoded(image_bytes)
+    region = image.crop(cover_box(image.size, fmt, frame))
+    low, high = zip(*region.getextrema())
     alpha = scrim_alpha((tuple(low), tuple(high)), palette)
     r, g, b = _channels(palette.background)
     return {"alpha": alpha, "css": f"rgba({r}, {g}, {b}, {alpha:.2f})", "low": list(low), "high": list(high)}
