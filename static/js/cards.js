@@ -71,3 +71,35 @@
   source.addEventListener("keyup", pick);
   source.addEventListener("touchend", pick);
 })();
+
+// Live preview: the card of the chosen quotation follows the layout, palette, photo, phrase and mark fields.
+(function () {
+  "use strict";
+  var image = document.querySelector("img[data-live-preview]");
+  var form = image && image.closest("form");
+  if (!form) return;
+  var timer = null;
+  function value(name) {
+    var field = form.elements[name];
+    if (!field) return "";
+    if (field.type === "checkbox") return field.checked ? "1" : "";
+    return field.value || "";
+  }
+  function update() {
+    var params = new URLSearchParams({ format: image.getAttribute("data-format") });
+    var names = { layout: "layout", palette: "palette", highlight: "highlight", highlight_phrase: "phrase",
+                  mark: "mark", lang: "lang", drafts: "drafts" };
+    Object.keys(names).forEach(function (name) {
+      var v = value(name);
+      if (v && !(name === "lang" && v === "en")) params.set(names[name], v);
+    });
+    if (!params.has("mark")) params.set("mark", "");
+    if (value("layout") === "photo" && value("image")) params.set("image", value("image"));
+    if (params.has("highlight")) params.delete("phrase");
+    image.src = image.getAttribute("data-live-preview") + "?" + params.toString();
+  }
+  form.addEventListener("change", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(update, 150);
+  });
+})();
