@@ -289,3 +289,35 @@ def test_selecting_words_fills_the_highlight_and_the_live_preview_follows(staff_
     page.wait_for_function("() => { const i = document.querySelector('img[data-live-preview]');"
                            " return i.complete && i.naturalWidth === 1080; }", timeout=20000)
     assert_same_origin(page, live_server)
+
+
+def test_brand_palette_default_mark_and_logo(make_app, monkeypatch):
+    from campaign import brand
+    from conftest import staff_client
+
+    logo = io.BytesIO()
+    Image.new("RGB", (120, 60), (0, 160, 80)).save(logo, format="PNG")
+    kit = brand.Brand(name="Syria Solidarity Leeds", primary="#0b3d2e", secondary="#f2c14e",
+                      logo=logo.getvalue(), logo_width=120, logo_height=60)
+    monkeypatch.setattr(brand, "current", lambda: kit)
+    app = make_app()
+    client = staff_client(app)
+    response = client.get("/quotes/open-air-prison/card.png?palette=brand&layout=split&format=og")
+    assert response.status_code == 200
+    picture = png(response.data).convert("RGB")
+    assert picture.getpixel((1100, 315)) == (0x0b, 0x3d, 0x2e)  # the brand's first colour as background
+    with app.app_context():
+        data = cards.card_quote(quotes.get_verified("open-air-prison"))
+        spec = cards.validate({"quote": "open-air-prison"}, brand=kit)
+    # the campaign name is the default mark, and the logo goes beside it
+    page = client.get("/quotes/open-air-prison").get_data(as_text=True)
+    assert "mark=Syria+Solidarity+Leeds" in page or "mark=Syria%20Solidarity%20Leeds" in page
+    html = cards.card_html(data, "square", "brand", "Syria Solidarity Leeds", brand=kit, px=60)
+    assert 'class="logo"' in html and "brand/logo.png" in html
+    pdf = cards.card_pdf(data, "square", "brand", "Syria Solidarity Leeds", brand=kit)
+    assert "Syria Solidarity Leeds" in squash(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert spec.palette == cards.DEFAULT_PALETTE
+    assert client.get("/quotes/open-air-prison/card.png?palette=brand").status_code == 200
+    monkeypatch.setattr(brand, "current", lambda: brand.DEFAULT)
+    response = client.get("/quotes/open-air-prison/card.png?palette=brand")
+    assert response.status_code == 400 and "brand" not in response.get_data(as_text=True).split("choose one of:")[1]
