@@ -187,7 +187,7 @@ def _measure(document, page: int, px: int, design: Design, geo: dict) -> _Probe:
     A block taller than the frame, or one whose last line is past the frame's bottom, does not fit;
     nor does a word wider than the frame (its line box is wider than the block).
     """
-    root = document.pages[page]._page_box
+    root = renderer.page_box(document.pages[page])
     frame = geo["frame"]
     bottom = frame["top"] + frame["height"]
     bodies, texts = list(_boxes(root, "body")), list(_boxes(root, "text"))
