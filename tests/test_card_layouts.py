@@ -249,12 +249,19 @@ def test_cli_takes_a_layout_and_a_highlight(runner, tmp_path):
     assert result.exit_code != 0 and "image" in result.output
 
 
-def test_cards_page_offers_layout_thumbnails_and_the_highlight_picker(staff):
+def test_cards_page_offers_layout_thumbnails_and_the_highlight_picker(staff, monkeypatch):
+    from campaign import images
+
     response = staff.get("/cards?quotes=open-air-prison&formats=square&layout=split")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for name in cards.LAYOUTS:
-        assert f"/cards/layouts/{name}.png" in page
+    for name in cards.LAYOUTS:  # no stored photo yet: the photo layout is offered without a picture
+        assert (f"/cards/layouts/{name}.png" in page) == (name != "photo")
+    assert staff.get("/cards/layouts/photo.png").status_code == 404
+    monkeypatch.setattr(images, "choices", lambda: [(41, "Test pattern")])
+    monkeypatch.setattr(images, "load", lambda image_id: photo())
+    assert "/cards/layouts/photo.png" in staff.get("/cards").get_data(as_text=True)
+    assert png(staff.get("/cards/layouts/photo.png").data).width == 240
     assert "data-highlight-text" in page and 'id="highlight"' in page
     thumb = staff.get("/cards/layouts/split.png")
     assert thumb.status_code == 200 and png(thumb.data).width == 240
