@@ -106,7 +106,7 @@ class Design:
         if self.logo:
             from . import brand
 
-            out[brand.LOGO_ASSET] = (self.logo, "image/png")
+            out.update(brand.print_assets(brand.Brand(logo=self.logo)))
         return out
 
 
