@@ -328,3 +328,9 @@ def test_brand_palette_default_mark_and_logo(make_app, monkeypatch):
     monkeypatch.setattr(brand, "current", lambda: brand.DEFAULT)
     response = client.get("/quotes/open-air-prison/card.png?palette=brand")
     assert response.status_code == 400 and "brand" not in response.get_data(as_text=True).split("choose one of:")[1]
+
+
+def test_a_phrase_for_several_quotations_is_refused_on_the_cards_page(staff):
+    response = staff.get("/cards?quotes=open-air-prison&quotes=war-lords-and-war&formats=square&highlight_phrase=war")
+    assert response.status_code == 422
+    assert 'data-field="highlight_phrase"' in response.get_data(as_text=True)

@@ -78,6 +78,11 @@ class CardsForm(Form):
                 raise ValidationError(_("Give the phrase as two character positions, start-end "
                                         "(for example 12-40), or type the phrase.")) from None
 
+    def validate_highlight_phrase(self, field):
+        """A typed phrase, too, belongs to one quotation."""
+        if field.data and (len(self.quotes.data or []) != 1 or self.theme.data):
+            raise ValidationError(_("A highlighted phrase belongs to one quotation: choose exactly one."))
+
     def spec_options(self) -> dict:
         """The card options the form chose, as ``cards.validate`` takes them."""
         return {"layout": self.layout.data or cards.DEFAULT_LAYOUT, "palette": self.palette.data,
