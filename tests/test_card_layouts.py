@@ -334,3 +334,21 @@ def test_a_phrase_for_several_quotations_is_refused_on_the_cards_page(staff):
     response = staff.get("/cards?quotes=open-air-prison&quotes=war-lords-and-war&formats=square&highlight_phrase=war")
     assert response.status_code == 422
     assert 'data-field="highlight_phrase"' in response.get_data(as_text=True)
+
+
+def test_photo_card_from_an_uploaded_photo(app, staff):
+    from campaign import images
+
+    upload = io.BytesIO()
+    Image.new("RGB", (1200, 800), (230, 220, 200)).save(upload, format="JPEG")
+    with app.app_context():
+        stored = images.accept(upload.getvalue(), credit="Upload Tester", licence="CC BY 4.0", alt="A pale wall")
+        db.session.commit()
+        image_id = stored.id
+    response = staff.get(f"/quotes/open-air-prison/card.png?layout=photo&image={image_id}&palette=night&format=og")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    picture = png(response.data)
+    assert picture.size == (1200, 630) and "Upload Tester" in picture.text["Credit"]
+    # a library card with a stored photo is a custom render: anonymous visitors may not ask for one
+    refused = app.test_client().get(f"/quotes/open-air-prison/card.png?layout=photo&image={image_id}")
+    assert refused.status_code in (302, 401, 403) and refused.mimetype != "image/png"  # to the sign-in page
