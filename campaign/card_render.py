@@ -4,8 +4,8 @@ A card is an autoescaped template (``print/card.html``) → WeasyPrint → PDF �
 quotation's size is chosen so the text block fills its frame: :mod:`campaign.card_metrics` guesses it
 from the words measured with the card's fonts, one layout checks the guess, and the page laid out is
 the page written — a card usually costs one layout. When the guess misses, the next size comes from
-what the layout measured; several candidate sizes can also be laid out together as pages of one
-document (``sizes`` in the template) and the best page kept.
+what the layout measured, laid out with a safer candidate as two pages of one document (``sizes`` in
+the template), and the best page is kept.
 """
 from __future__ import annotations
 
@@ -179,6 +179,7 @@ class _Probe:
     document: object
     box: object
     field: object = None  # the split layout's field content
+    wide: float = 0.0  # widest line over the frame's width (above 1: a word does not fit the line)
 
 
 def _measure(document, page: int, px: int, design: Design, geo: dict) -> _Probe:
@@ -201,7 +202,8 @@ def _measure(document, page: int, px: int, design: Design, geo: dict) -> _Probe:
     fits = (frame["top"] - 0.5 <= body.position_y and body.position_y + height <= bottom + 0.5
             and widest <= frame["width"] + 0.5)
     fields = list(_boxes(root, "field-body"))
-    return _Probe(px, fits, height, text.margin_height(), glyph, document, body, fields[0] if fields else None)
+    return _Probe(px, fits, height, text.margin_height(), glyph, document, body, fields[0] if fields else None,
+                  widest / max(frame["width"], 1))
 
 
 def _lines(box):
@@ -267,9 +269,10 @@ def fit(design: Design, geo: dict | None = None, scrim: dict | None = None):
     """Find a quote size that fits and fills the frame; return ``(document, px)``, the block centred.
 
     The first guess comes from measuring the words (:mod:`campaign.card_metrics`); a guess that fits
-    and fills ``GOOD_FILL`` of the frame is kept, so most cards take one layout. Otherwise the search
-    goes on between the largest size that fitted and the smallest that did not, from what each
-    layout measured. Nothing fits at the format's minimum: :class:`CardTooLong` naming ``quote``.
+    and fills ``GOOD_FILL`` of the frame is kept, so most cards take one layout. When it misses, the
+    next size is worked out from what the layout measured, and it is laid out together with a safer
+    size 6 % smaller, as two pages of one document: the larger that fits is kept, usually on that
+    second layout. Nothing fits at the format's minimum: :class:`CardTooLong` naming ``quote``.
     """
     fmt = design.fmt
     geo = geo or cl.geometry(design.layout, fmt, design.rtl, bool(design.mark or design.logo))
@@ -278,22 +281,29 @@ def fit(design: Design, geo: dict | None = None, scrim: dict | None = None):
     low, high = fmt.min_px, fmt.max_px
     best: _Probe | None = None
     too_big = high + 1  # smallest size known not to fit
-    px = min(max(metrics.estimate(design.layout, fmt, design.quote, frame, AIM, design.highlight,
-                                  photo_credit(design)), low), high)
-    for _try in range(8):
-        probe = _probe(design, px, geo, scrim)
-        if probe.fits:
-            best = probe
-            if px >= high or px + 1 >= too_big or probe.body >= room * GOOD_FILL:
-                break
-            target = math.floor(_next_size(probe, room * AIM))
-            px = min(max(target, px + 1), too_big - 1, high)
-        else:
-            too_big = px
-            if px <= low or (best is not None and best.px + 1 >= px):
-                break
-            target = math.floor(_next_size(probe, room * AIM)) if probe.box is not None else px * 0.85
-            px = max(min(target, px - 1), best.px + 1 if best else low)
+    candidates = [min(max(metrics.estimate(design.layout, fmt, design.quote, frame, AIM, design.highlight,
+                                           photo_credit(design)), low), high)]
+    for _try in range(6):
+        probes = ([_probe(design, candidates[0], geo, scrim)] if len(candidates) == 1
+                  else _probe_many(design, candidates, geo, scrim))
+        for probe in probes:
+            if probe.fits and (best is None or probe.px > best.px):
+                best = probe
+            elif not probe.fits:
+                too_big = min(too_big, probe.px)
+        if best is not None and (best.px >= high or best.px + 1 >= too_big or best.body >= room * GOOD_FILL):
+            break
+        floor, ceiling = (best.px + 1 if best else low), min(too_big - 1, high)
+        if floor > ceiling:
+            break
+        measured = max((p for p in probes if p.box is not None), key=lambda p: p.px, default=None)
+        target = math.floor(_next_size(measured, room * AIM)) if measured else round(candidates[-1] * 0.85)
+        if measured and measured.wide > 1:  # a word wider than the line: its height says nothing yet
+            target = min(target, math.floor(measured.px / measured.wide * 0.98))
+        if measured and measured.box.position_y + measured.body >= fmt.height - 1:
+            target = min(target, round(measured.px * 0.7))  # cut off at the page's foot: far too big
+        target = min(max(target, floor), ceiling)
+        candidates = sorted({target, max(floor, min(ceiling, round(target * 0.94)))}, reverse=True)
     if best is None:
         raise CardTooLong("quote", too_long_message(fmt, design.quote.length))
     best.box.translate(0, max((room - best.body) / 2, 0))  # centre the block in its frame

@@ -352,3 +352,30 @@ def test_photo_card_from_an_uploaded_photo(app, staff):
     # a library card with a stored photo is a custom render: anonymous visitors may not ask for one
     refused = app.test_client().get(f"/quotes/open-air-prison/card.png?layout=photo&image={image_id}")
     assert refused.status_code in (302, 401, 403) and refused.mimetype != "image/png"  # to the sign-in page
+
+
+@pytest.mark.parametrize("guess", ["too big", "too small"])
+def test_a_first_guess_that_misses_is_corrected_from_the_measurement(short_and_median, monkeypatch, guess):
+    """Laid out here (not in the render pool) so the guess can be replaced."""
+    from campaign import card_layouts, card_metrics, card_render
+
+    data = short_and_median[1]
+    fmt = cards.FORMATS["square"]
+    right = card_render.fitted_px(cards.design(data, "square"))
+    wrong = fmt.max_px if guess == "too big" else fmt.min_px
+    monkeypatch.setattr(card_metrics, "estimate", lambda *args, **kwargs: wrong)
+    before = card_render.LAYOUTS
+    document, px = card_render.draw(cards.design(data, "square"))
+    # the guess, then two candidate sizes per further layout; a guess three times too big takes a few more
+    assert card_render.LAYOUTS - before <= (4 if guess == "too big" else 3)
+    assert len(document.pages) == 1
+    frame = card_layouts.geometry("quote-mark", fmt)["frame"]
+    body = next(card_render._boxes(render_page_box(document), "body"))
+    assert body.margin_height() >= frame["height"] * card_render.GOOD_FILL or px >= right
+    assert abs(px - right) <= right * 0.12
+
+
+def render_page_box(document):
+    from campaign import render
+
+    return render.page_box(document.pages[0])
