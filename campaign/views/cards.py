@@ -1,9 +1,7 @@
 """Quote cards: one card as PNG, the batch page with previews, ZIP downloads."""
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 from urllib.parse import urljoin
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -12,10 +10,12 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from .. import authz, cards, cards_batch, languages, quotes, render, translations
+from .. import authz, build_kinds, cards, languages, quotes, render, translations
+from ..build_plan import Plan
 from ..forms import Form, MultiCheckboxField
 from ..db import db
 from ..models import Quote
+from .builds import page_or_file, start
 
 bp = Blueprint("cards", __name__)
 
@@ -258,24 +258,21 @@ def index():
 @bp.get("/cards/cards.zip")
 @authz.requires("organizer")
 def download():
-    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``."""
+    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``, made by a build job.
+
+    A ZIP made before is sent at once; otherwise the build's page shows its progress (or, when the
+    job ran at once, the ZIP is sent)."""
     form, chosen = _batch_form()
     if chosen is None:
         problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()]
         abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
-    results = []
+    lang = form.lang.data if form.lang.data in languages.CODES else "en"
+    items, keys = [], []
     for item in _batch(form, chosen):
-        job = cards_batch.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
-                              item["source_url"])
-        results.append(cards_batch.run_job(job))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for result in results:
-            if result.png:
-                # PNGs are compressed already: store them as they are
-                archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
-        for name, body in cards_batch.alt_text_files(results).items():
-            archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+        items.append(build_kinds.card_item(item["quote"].id, item["format"].name, form.palette.data, item["mark"],
+                                           lang, bool(form.drafts.data), item["source_url"]))
+        keys.append(cards.cache_key(item["data"], item["format"].name, form.palette.data, item["mark"],
+                                    item["source_url"]))
     name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    plan = Plan(build_kinds.cards_key(keys, [i["quote"] + "-" + i["format"] for i in items]), name, len(items))
+    return page_or_file(start("cards", {"items": items}, plan))
