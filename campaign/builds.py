@@ -81,7 +81,8 @@ def get(huey, build_id: str) -> Status | None:
     return Status(**found) if isinstance(found, dict) else None
 
 
-def _put(huey, status: Status) -> None:
+def record(huey, status: Status) -> None:
+    """Store a build's status in Huey's key-value storage (the web processes and the consumer share it)."""
     huey.put(PREFIX + status.id, asdict(status))
 
 
@@ -95,7 +96,7 @@ def start(huey, task, kind: str, spec: dict, plan: Plan) -> Status:
     if path.is_file():
         status = Status(_new_id(), kind, plan.key, plan.filename, plan.suffix, DONE, plan.total, plan.total,
                         finished=time.time())
-        _put(huey, status)
+        record(huey, status)
         return status
     running = huey.get(BY_KEY + plan.key, peek=True)
     if running:
@@ -103,7 +104,7 @@ def start(huey, task, kind: str, spec: dict, plan: Plan) -> Status:
         if found is not None and found.state in (QUEUED, RUNNING) and time.time() - found.started < 3600:
             return found
     status = Status(_new_id(), kind, plan.key, plan.filename, plan.suffix, QUEUED, 0, plan.total)
-    _put(huey, status)
+    record(huey, status)
     huey.put(BY_KEY + plan.key, status.id)
     try:
         task(status.id, kind, spec)
@@ -112,7 +113,7 @@ def start(huey, task, kind: str, spec: dict, plan: Plan) -> Status:
         status = get(huey, status.id) or status
         if not status.over:
             status.state, status.error_kind, status.error = FAILED, "queue", str(exc)[:300]
-            _put(huey, status)
+            record(huey, status)
     return get(huey, status.id) or status
 
 
@@ -127,13 +128,13 @@ def run(huey, build_id: str, kind: str, spec: dict) -> str:
         log.warning("build %s has no status record; nothing to do", build_id)
         return FAILED
     status.state = RUNNING
-    _put(huey, status)
+    record(huey, status)
     lock = threading.Lock()  # progress may be reported from the render pool's waiting threads
 
     def progress(done: int, total: int, step: str = "") -> None:
         with lock:
             status.done, status.total, status.step = done, total, step
-            _put(huey, status)
+            record(huey, status)
 
     try:
         data = produce(kind, spec, progress)
@@ -152,7 +153,7 @@ def run(huey, build_id: str, kind: str, spec: dict) -> str:
         log.error("builds folder %s cannot be written: %s", folder(), exc)
         return _fail(huey, status, "disk", exc.strerror or str(exc))
     status.state, status.done, status.step, status.finished = DONE, status.total, "", time.time()
-    _put(huey, status)
+    record(huey, status)
     return DONE
 
 
@@ -169,7 +170,7 @@ def produce(kind: str, spec: dict, progress) -> bytes:
 
 def _fail(huey, status: Status, kind: str, message: str) -> str:
     status.state, status.error_kind, status.error, status.finished = FAILED, kind, message, time.time()
-    _put(huey, status)
+    record(huey, status)
     return FAILED
 
 

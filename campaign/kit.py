@@ -23,6 +23,7 @@ from .pamphlets import PamphletError
 VERSION = "1"
 POST_LIMIT = 500  # characters: a Mastodon post, and short enough for most places
 FORMATS = ("square", "portrait", "story", "landscape", "og")
+PREVIEW_WIDTH = 1080  # the poster as an image, to show it online ("print this"): its trimmed page, 1080 px wide
 
 
 def N_(message: str) -> str:
@@ -77,6 +78,8 @@ def gather(spec: dict) -> KitContext:
     item = localize(quote, spec["lang"])
     gettext = gettext_for(spec["lang"])
     files = [(poster_name(spec), gettext("Poster, A3, to print (PDF with crop marks)")),
+             (preview_name(spec), gettext("The poster as an image, to show it online (%(width)d×%(height)d px)",
+                                          width=preview_size()[0], height=preview_size()[1])),
              (flyer_name(spec), gettext("Flyer, A5, to print and hand out (PDF)"))]
     for name in FORMATS:
         f = cards.FORMATS[name]
@@ -86,6 +89,46 @@ def gather(spec: dict) -> KitContext:
               ("post.txt", gettext("A short post to go with the cards"))]
     return KitContext(spec, item, _leaflet(spec, item, "poster", "A3"), _leaflet(spec, item, "flyer", "A5"),
                       tuple(files))
+
+
+def preview_name(spec: dict) -> str:
+    return f"{spec['quote']}-poster-preview.png"
+
+
+def preview_size() -> tuple[int, int]:
+    """The preview's pixel size: 1080 px wide, A3's proportions."""
+    size = leaflets.SIZES["A3"]
+    return PREVIEW_WIDTH, round(PREVIEW_WIDTH * size.height / size.width)
+
+
+def _preview_here(pdf: bytes, alt: str) -> bytes:
+    """The poster's trimmed page (no bleed, no crop marks) as a PNG of :func:`preview_size` (in a render process)."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = PdfReader(BytesIO(pdf)).pages[0]
+    trim, media = page.trimbox, page.mediabox
+    width, height = preview_size()
+    scale = width / float(trim.width)
+    image = renderer.page_image(pdf, 0, scale=scale)
+    left = (float(trim.left) - float(media.left)) * scale
+    top = (float(media.top) - float(trim.top)) * scale
+    image = image.crop((round(left), round(top), round(left) + width, round(top) + height))
+    return _png(image, alt)
+
+
+def _png(image, alt: str) -> bytes:
+    from io import BytesIO
+
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    for keyword in ("Description", "Alt"):
+        info.add_itxt(keyword, alt)
+    out = BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
 
 
 def poster_name(spec: dict) -> str:
@@ -125,7 +168,8 @@ def texts(context: KitContext) -> dict[str, str]:
     """``alt-text.txt``, ``post.txt`` and ``README.txt``."""
     spec, item = context.spec, context.item
     gettext = gettext_for(spec["lang"])
-    alt = "\n".join(f"{cards.filename(spec['quote'], name)}\n{item.alt}\n" for name in FORMATS)
+    images = [preview_name(spec)] + [cards.filename(spec["quote"], name) for name in FORMATS]
+    alt = "\n".join(f"{name}\n{item.alt}\n" for name in images)
     link = item.source_url or spec["source_url"]
     readme = [gettext("Campaign kit: %(speaker)s, %(cite)s", speaker=item.speaker, cite=item.cite), ""]
     if spec["lang"] != item.lang:
@@ -176,6 +220,9 @@ def produce(spec: dict, progress) -> bytes:
             out.append((name, leaflets.build(leaflet, cache).pdf))
         except renderer.RenderError as exc:
             raise BuildError("render", f"the {what} ({name}): {exc.message}") from None
+        if leaflet is context.poster:
+            progress(len(out), total, preview_name(spec))
+            out.append((preview_name(spec), renderer.bounded(_preview_here, out[-1][1], context.item.alt)))
     for fmt in FORMATS:
         name = cards.filename(spec["quote"], fmt)
         progress(len(out), total, name)

@@ -73,10 +73,13 @@ def test_kit_holds_every_file(staff, app):
     archive = download(staff, ident)
     names = set(archive.namelist())
     pngs = {cards.filename(QUOTE, f) for f in cards.FORMATS}
-    assert names == pngs | {f"{QUOTE}-poster-A3.pdf", f"{QUOTE}-flyer-A5.pdf", "alt-text.txt", "post.txt", "README.txt"}
+    assert names == pngs | {f"{QUOTE}-poster-A3.pdf", f"{QUOTE}-flyer-A5.pdf", f"{QUOTE}-poster-preview.png",
+                            "alt-text.txt", "post.txt", "README.txt"}
+    assert Image.open(BytesIO(archive.read(f"{QUOTE}-poster-preview.png"))).size == (1080, 1527)
+    pngs.add(f"{QUOTE}-poster-preview.png")
     assert page_size_mm(archive.read(f"{QUOTE}-poster-A3.pdf")) == (297, 420)
     assert page_size_mm(archive.read(f"{QUOTE}-flyer-A5.pdf")) == (148, 210)
-    for name in pngs:
+    for name in pngs - {f"{QUOTE}-poster-preview.png"}:
         image = Image.open(BytesIO(archive.read(name)))
         assert image.size == SIZES[name[len(QUOTE) + 1:-4]]
     alt = archive.read("alt-text.txt").decode("utf-8")

@@ -1,7 +1,9 @@
 """Batch builds: start one (for the views that offer them), its progress page, its status as JSON, its file."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
+import re
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _, ngettext
 
 from .. import authz, builds
@@ -11,13 +13,18 @@ from ..jobs import jobs
 bp = Blueprint("builds", __name__, url_prefix="/builds")
 
 REFRESH_SECONDS = 3
+SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
 MIMETYPES = {".zip": "application/zip", ".pdf": "application/pdf"}
 
 
 def start(kind: str, spec: dict, plan: Plan) -> builds.Status:
     """Start (or reuse, or join) a build from a view; its status."""
     found = jobs()
-    return builds.start(found.huey, found.build, kind, spec, plan)
+    try:
+        return builds.start(found.huey, found.build, kind, spec, plan)
+    except Exception as exc:  # noqa: BLE001 - the queue's storage is unreachable or unwritable: 503, not 500
+        current_app.logger.warning("cannot record a build (%s: %s)", type(exc).__name__, exc)
+        abort(503, _("The build could not be queued: the job queue is not reachable. Please try again later."))
 
 
 def page_or_file(status: builds.Status):
@@ -58,6 +65,8 @@ def download_response(status: builds.Status):
         abort(410, _("The file of this build is no longer kept on the server: start the build again."))
     response = send_file(path, mimetype=MIMETYPES.get(status.suffix, "application/octet-stream"),
                          as_attachment=True, download_name=status.filename, max_age=0)
+    if SAFE_NAME.fullmatch(status.filename):  # the same header the direct downloads send
+        response.headers["Content-Disposition"] = f'attachment; filename="{status.filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
