@@ -15,7 +15,7 @@ from flask import current_app
 
 from . import brand as brand_module, cards, credits, languages, palettes, quotes, render as renderer, translations
 from .build_plan import BuildError, Plan, composite_key, zip_bytes
-from .localized import Localized, gettext_for, localize, ngettext_for
+from .localized import Localized, gettext_for, localize, ngettext_for, theme_name
 from .models import Theme
 
 TEMPLATE = "print/carousel_slide.html"
@@ -81,9 +81,7 @@ def _chosen(spec: dict) -> tuple[list, str]:
         found = found[:MAX_QUOTES]
         for q in found:
             quotes.verify(q)
-        texts = translations.library_texts(spec["lang"]) if spec["lang"] != "en" else None
-        named = texts.theme(theme.id) if texts else None
-        return found, str(named["name"]) if named else theme.name
+        return found, theme_name(theme, spec["lang"])
     try:
         return quotes.get_many_verified(spec["quotes"]), gettext("Quotations")
     except quotes.QuoteError as exc:

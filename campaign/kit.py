@@ -146,7 +146,7 @@ def filename(spec: dict) -> str:
 
 def post_text(item: Localized, link: str, lang: str) -> str:
     """The post: the quotation (or an excerpt cut at a marked elision), the credit and the link; at most 500 characters."""
-    credit = f"— {item.speaker}, {item.cite}"
+    credit = f"— {languages.join([item.speaker, item.cite], item.lang)}"
     tail = f"\n{credit}" + (f"\n{link}" if link else "")
 
     def fits(text: str) -> bool:

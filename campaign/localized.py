@@ -82,3 +82,11 @@ def localize(quote, lang: str) -> Localized:
 def direction(lang: str) -> str:
     """``rtl`` or ``ltr``."""
     return languages.direction(lang)
+
+
+def theme_name(theme, lang: str) -> str:
+    """A theme's name in ``lang`` where the library has a reviewed translation of it, else its own name."""
+    if lang == "en":
+        return theme.name
+    found = translations.library_texts(lang).theme(theme.id)
+    return str(found["name"]) if found else theme.name

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from . import languages
 from .localized import ELISION, Localized, gettext_for, localize
 
 
@@ -147,7 +148,7 @@ class Thread:
 
 
 def _credit_line(item: Localized) -> str:
-    return f"— {item.speaker}, {item.brief}"
+    return f"— {languages.join([item.speaker, item.brief], item.lang)}"
 
 
 def quoted(part: str, lang: str) -> str:

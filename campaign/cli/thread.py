@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from .. import quotes, thread
 from ..db import db
+from ..localized import theme_name
 from ..models import Theme
 
 
@@ -28,7 +29,7 @@ def thread_command(theme, platform, lang):
     found = quotes.search(theme=theme)
     for q in found:
         quotes.verify(q)
-    result = thread.compose(found, platform, lang, db.session.get(Theme, theme).name)
+    result = thread.compose(found, platform, lang, theme_name(db.session.get(Theme, theme), lang))
     for post in result.posts:
         click.echo(post.text)
         if post.alt:

@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext as _
 from .. import authz, brand, cards, carousel, kit, quotes, thread
 from ..build_plan import BuildError
 from ..forms.kit import CarouselForm, KitForm, ThreadForm
+from ..localized import theme_name
 from .builds import start
 
 bp = Blueprint("kit", __name__)
@@ -94,6 +95,6 @@ def thread_page():
     except quotes.QuoteError as exc:
         form.quotes.errors = list(form.quotes.errors) + [exc.message]
         return render_template("kit/thread.html", form=form, result=None), 422
-    title = next((t.name for t in quotes.themes() if t.id == form.theme.data), "") if form.theme.data else ""
+    title = next((theme_name(t, _lang()) for t in quotes.themes() if t.id == form.theme.data), "")
     result = thread.compose(found, form.platform.data, _lang(), title)
     return render_template("kit/thread.html", form=form, result=result)
