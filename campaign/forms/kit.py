@@ -12,10 +12,6 @@ from ..models import Quote
 from . import Form, MultiCheckboxField
 
 
-class KitForm(Form):
-    """The "make a campaign kit" button on a quotation's page (its CSRF token, nothing else)."""
-
-
 class _Selection(Form):
     """A theme or chosen quotations."""
 

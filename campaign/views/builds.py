@@ -8,6 +8,7 @@ from flask_babel import gettext as _, ngettext
 
 from .. import authz, builds
 from ..build_plan import Plan
+from ..forms import no_store
 from ..jobs import jobs
 
 bp = Blueprint("builds", __name__, url_prefix="/builds")
@@ -73,6 +74,7 @@ def download_response(status: builds.Status):
 
 @bp.get("/<build_id>")
 @authz.public(note="the address is a random id; only organizers start builds")
+@no_store
 def show(build_id):
     """A build's progress (the page refreshes itself until it is done), then its download."""
     status = _status(build_id)
@@ -83,6 +85,7 @@ def show(build_id):
 
 @bp.get("/<build_id>/status.json")
 @authz.public(note="the address is a random id")
+@no_store
 def status_json(build_id):
     """The build's state and progress for the page's script."""
     status = _status(build_id)

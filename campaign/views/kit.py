@@ -4,11 +4,12 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
 
 from .. import authz, brand, cards, carousel, kit, quotes, thread
 from ..build_plan import BuildError
-from ..forms.kit import CarouselForm, KitForm, ThreadForm
+from ..forms import ActionForm, require_action_token
+from ..forms.kit import CarouselForm, ThreadForm
 from ..localized import theme_name
 from .builds import start
 
@@ -24,19 +25,16 @@ def _lang() -> str:
 
 
 @bp.app_template_global("kit_form")
-def kit_form() -> KitForm:
-    """The kit button's form (for the quotation page)."""
-    return KitForm(formdata=None)
+def kit_form() -> ActionForm:
+    """The kit button's form (its CSRF token) for the quotation page."""
+    return ActionForm(formdata=None)
 
 
 @bp.post("/quotes/<quote_id>/kit")
 @authz.requires("organizer", "admin")
 def make_kit(quote_id):
     """Start the campaign kit of a quotation, in the organizer's language; go to the build's page."""
-    form = KitForm()
-    if not form.validate_on_submit():
-        abort(400, _("This form arrived without a valid security token, so nothing was started. "
-                     "Reload the page and try again."))
+    require_action_token()
     if quotes.get_verified(quote_id) is None:
         abort(404)
     current = brand.current()
