@@ -279,3 +279,17 @@ def test_carousel_of_a_theme_is_numbered_slides_with_alt_text(staff):
 def test_carousel_needs_a_theme_or_quotations(staff):
     response = staff.post("/carousel", data={"palette": "paper"})
     assert response.status_code == 422 and "Choose a theme or at least one quotation." in response.get_data(as_text=True)
+
+
+def test_a_build_waiting_long_for_the_consumer_says_so(app, client):
+    import time
+
+    with app.app_context():
+        status = builds.Status("w" * 24, "kit", "1" * 64, "kit.zip", ".zip", builds.QUEUED, 0, 11,
+                               started=time.time() - 120)
+        builds.record(jobs.jobs().huey, status)
+    page = client.get(f"/builds/{status.id}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert "still waiting for the job consumer" in html and '<meta http-equiv="refresh" content="3">' in html
+    assert "0 of 11 files" in html

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _, ngettext
@@ -14,6 +15,7 @@ from ..jobs import jobs
 bp = Blueprint("builds", __name__, url_prefix="/builds")
 
 REFRESH_SECONDS = 3
+WAITING_SECONDS = 60  # queued longer than this: the job consumer is probably not running
 SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
 MIMETYPES = {".zip": "application/zip", ".pdf": "application/pdf"}
 
@@ -78,9 +80,10 @@ def download_response(status: builds.Status):
 def show(build_id):
     """A build's progress (the page refreshes itself until it is done), then its download."""
     status = _status(build_id)
+    waiting = status.state == builds.QUEUED and time.time() - status.started > WAITING_SECONDS
     return render_template("builds/show.html", status=status, progress=progress_text(status),
                            failure=failure_text(status) if status.state == builds.FAILED else "",
-                           refresh=REFRESH_SECONDS)
+                           refresh=REFRESH_SECONDS, waiting=waiting)
 
 
 @bp.get("/<build_id>/status.json")
