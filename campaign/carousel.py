@@ -78,7 +78,9 @@ def _chosen(spec: dict) -> tuple[list, str]:
         found = quotes.search(theme=theme.id)
         if not found:
             raise BuildError("input", f"theme: theme {theme.id!r} has no quotations")
-        found = found[:MAX_QUOTES]
+        if len(found) > MAX_QUOTES:
+            raise BuildError("input", f"theme: the theme {theme.id!r} has {len(found)} quotations and a carousel "
+                                      f"holds at most {MAX_QUOTES}: choose up to {MAX_QUOTES} of its quotations instead")
         for q in found:
             quotes.verify(q)
         return found, theme_name(theme, spec["lang"])

@@ -293,3 +293,9 @@ def test_a_build_waiting_long_for_the_consumer_says_so(app, client):
     html = page.get_data(as_text=True)
     assert "still waiting for the job consumer" in html and '<meta http-equiv="refresh" content="3">' in html
     assert "0 of 11 files" in html
+
+
+def test_a_theme_with_more_quotations_than_a_carousel_holds_is_refused_naming_the_count(staff):
+    response = staff.post("/carousel", data={"theme": "left-anti-imperialism", "palette": "paper"})
+    assert response.status_code == 422
+    assert "has 21 quotations and a carousel holds at most 18" in response.get_data(as_text=True)
