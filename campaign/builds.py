@@ -187,3 +187,23 @@ def write_atomically(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def purge(max_age_days: float, app=None) -> int:
+    """Delete finished files not asked for in ``max_age_days`` (a build page then offers to start again); the count."""
+    base = folder(app)
+    cutoff = time.time() - max_age_days * 86400
+    removed = 0
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return 0
+    for path in entries:
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError as exc:
+            log.warning("could not remove old build %s (%s)", path.name, exc.strerror or exc)
+    return removed
+

@@ -78,8 +78,15 @@ class Jobs:
             """Make one batch build (a card ZIP, a pack, a kit, a carousel), recording its progress."""
             return builds.run(huey, build_id, kind, spec)
 
+        @huey.periodic_task(crontab(hour="3", minute="37"), name="builds-purge")
+        @in_app
+        def builds_purge():
+            """Delete finished builds nobody downloaded for ``BUILDS_KEEP_DAYS`` days (daily)."""
+            removed = builds.purge(float(app.config.get("BUILDS_KEEP_DAYS", 7)))
+            log.info("builds purge: %d file(s) deleted", removed)
+
         self.deliver, self.sweep, self.reminders, self.purge = deliver, sweep, reminders, purge
-        self.build = build
+        self.build, self.builds_purge = build, builds_purge
 
 
 def make_huey(config, instance_path: str):

@@ -299,3 +299,21 @@ def test_a_theme_with_more_quotations_than_a_carousel_holds_is_refused_naming_th
     response = staff.post("/carousel", data={"theme": "left-anti-imperialism", "palette": "paper"})
     assert response.status_code == 422
     assert "has 21 quotations and a carousel holds at most 18" in response.get_data(as_text=True)
+
+
+def test_the_daily_purge_deletes_builds_nobody_downloaded(staff, app):
+    import os
+    import time
+
+    ident = build_id(make_kit(staff))
+    with app.app_context():
+        status = builds.get(jobs.jobs().huey, ident)
+        path = builds.result_path(status.key, status.suffix)
+        fresh = path.with_name("fresh.zip")
+        fresh.write_bytes(b"PK")
+        old = time.time() - 8 * 86400
+        os.utime(path, (old, old))
+        jobs.jobs().builds_purge.call_local()
+    assert not path.exists() and fresh.exists()
+    gone = staff.get(f"/builds/{ident}/download")
+    assert gone.status_code == 410 and "start the build again" in gone.get_data(as_text=True)

@@ -92,3 +92,8 @@ def test_thread_command(runner):
     assert "1/" in result.output and "[alt text]" in result.output
     bad = runner.invoke(args=["thread", "no-such-theme"])
     assert bad.exit_code == 1 and "unknown theme" in bad.output
+
+
+def test_thread_link_from_a_quotation_page(signed_in):
+    page = signed_in("organizer").get("/thread?quotes=open-air-prison")
+    assert page.status_code == 200 and "So they are effectively in an open-air prison." in page.get_data(as_text=True)

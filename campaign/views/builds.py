@@ -1,6 +1,7 @@
 """Batch builds: start one (for the views that offer them), its progress page, its status as JSON, its file."""
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -66,6 +67,10 @@ def download_response(status: builds.Status):
     path = builds.result_path(status.key, status.suffix)
     if not path.is_file():
         abort(410, _("The file of this build is no longer kept on the server: start the build again."))
+    try:
+        os.utime(path)  # downloaded: kept another BUILDS_KEEP_DAYS
+    except OSError:
+        pass
     response = send_file(path, mimetype=MIMETYPES.get(status.suffix, "application/octet-stream"),
                          as_attachment=True, download_name=status.filename, max_age=0)
     if SAFE_NAME.fullmatch(status.filename):  # the same header the direct downloads send
