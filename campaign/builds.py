@@ -94,6 +94,10 @@ def start(huey, task, kind: str, spec: dict, plan: Plan) -> Status:
     """
     path = result_path(plan.key, plan.suffix)
     if path.is_file():
+        try:
+            os.utime(path)  # asked for again: kept another BUILDS_KEEP_DAYS
+        except OSError:
+            pass
         status = Status(_new_id(), kind, plan.key, plan.filename, plan.suffix, DONE, plan.total, plan.total,
                         finished=time.time())
         record(huey, status)
@@ -129,12 +133,10 @@ def run(huey, build_id: str, kind: str, spec: dict) -> str:
         return FAILED
     status.state = RUNNING
     record(huey, status)
-    lock = threading.Lock()  # progress may be reported from the render pool's waiting threads
-
     def progress(done: int, total: int, step: str = "") -> None:
-        with lock:
-            status.done, status.total, status.step = done, total, step
-            record(huey, status)
+        """Record "``done`` of ``total`` files" (called from the job's own thread)."""
+        status.done, status.total, status.step = done, total, step
+        record(huey, status)
 
     try:
         data = produce(kind, spec, progress)
