@@ -1,17 +1,17 @@
 """Quote cards: one card as PNG, the batch page with previews, ZIP downloads."""
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 from urllib.parse import urljoin
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import (authz, brand as brands, cards, cards_batch, highlight, images, languages, palettes, quotes, render,
-               thumbnails, translations)
+from .. import (authz, brand as brands, build_kinds, cards, cards_batch, highlight, images, languages, palettes,
+               quotes, render, thumbnails, translations)
+from ..build_plan import Plan
 from ..forms.cards import CardsForm
+from .builds import page_or_file, start
 
 bp = Blueprint("cards", __name__)
 
@@ -305,20 +305,23 @@ def index():
 @bp.get("/cards/cards.zip")
 @authz.requires("organizer")
 def download():
-    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``."""
+    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``, made by a build job.
+
+    A ZIP made before is sent at once; otherwise the build's page shows its progress (or, when the
+    job ran at once, the ZIP is sent)."""
     form, chosen = _batch_form()
     if chosen is None:
         problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()]
         abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
-    results = list(cards_batch.build([item["job"] for item in _batch(form, chosen)], workers=2))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for result in results:
-            if result.png:
-                # PNGs are compressed already: store them as they are
-                archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
-        for name, body in cards_batch.alt_text_files(results).items():
-            archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+    lang = form.lang.data if form.lang.data in languages.CODES else "en"
+    items, keys = [], []
+    for item in _batch(form, chosen):
+        job = item["job"]
+        items.append(build_kinds.card_item(item["quote"].id, item["format"].name, form.palette.data, item["mark"],
+                                           lang, bool(form.drafts.data), item["source_url"], layout=job.layout,
+                                           highlight=highlight.as_value(form.span),
+                                           image=form.photo.id if form.photo is not None else None))
+        keys.append(item["error"] or cards.design_key(job.design()))
     name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    plan = Plan(build_kinds.cards_key(keys, [i["quote"] + "-" + i["format"] for i in items]), name, len(items))
+    return page_or_file(start("cards", {"items": items}, plan))
