@@ -240,3 +240,66 @@ def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
                                     passages=passages, status="reviewed", curated=True))
             report.questions += 1
     db.session.flush()
+
+
+# -- the library's version stamp ----------------------------------------------------------------
+
+CATALOGS = Path(__file__).resolve().parent / "translations"
+
+
+_STAMP_QUERIES: list = []
+
+
+def _stamp_queries() -> list:
+    """The statements :func:`version` runs, built on first use."""
+    if not _STAMP_QUERIES:
+        from sqlalchemy import func
+
+        from .models import QuoteTranslation
+        from .models.library import quote_themes
+
+        tables = (Quote, Question, QuoteTranslation)
+        counted = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
+        latest = [select(func.max(t.updated_at)).scalar_subquery() for t in tables]
+        _STAMP_QUERIES.extend([
+            select(*counted, *latest),
+            select(Source.id, Source.slug, Source.sha256, Source.title, Source.interviewee, Source.publisher,
+                   Source.published, Source.url, Source.meta).order_by(Source.id),
+            select(Theme.id, Theme.name, Theme.description, Theme.position).order_by(Theme.id),
+            select(quote_themes.c.quote_id, quote_themes.c.theme_id).order_by(quote_themes.c.quote_id,
+                                                                               quote_themes.c.theme_id),
+        ])
+    return _STAMP_QUERIES
+
+
+def version() -> str:
+    """A stamp of everything printed outputs read from the library, cheap enough to compute for every
+    request: any change to a source, theme, quotation (or its themes), question or translation, or to
+    the glossary, the translated library texts or the message catalogues gives another stamp.
+
+    Quotations, questions and translations count by number and latest ``updated_at`` (set on every
+    insert and update, so an edit, an addition or a removal all show); the small tables (sources, by
+    their text's digest, themes, the quotations' themes) by their rows; files by name, size and
+    modification time.
+    """
+    import hashlib
+
+    from flask import current_app
+
+    from .glossary import GLOSSARY_FILE
+
+    h = hashlib.sha256()
+    connection = db.session.connection()  # Core: the statements are built once (_stamp_queries)
+    for query in _stamp_queries():
+        for row in connection.execute(query):
+            h.update(repr(tuple(row)).encode())
+        h.update(b"\0")
+    folder = Path(current_app.config["LIBRARY_DIR"]) / "translations"
+    files = [GLOSSARY_FILE, *sorted(folder.glob("*.yaml")), *sorted(CATALOGS.glob("*/LC_MESSAGES/*.mo"))]
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
