@@ -545,19 +545,20 @@ def render_html(context: dict) -> str:
     return renderer.render_html(TEMPLATE, context, translations=renderer.catalog(context["lang"]))
 
 
+def render_pages(context: dict) -> bytes:
+    """The pack's pages in reading order, filled to whole sheets for ``context["imposition"]``: what is imposed."""
+    return pack_covers.write(TEMPLATE, context, pdf_options(context))
+
+
 def render(context: dict) -> bytes:
-    """Pure: the gathered data in, the pack's PDF bytes out (imposed when ``context["imposition"]`` says so;
-    then the last sheet's spare pages are filled, before the back cover)."""
+    """Pure: the gathered data in, the pack's PDF bytes out (imposed when ``context["imposition"]`` says so,
+    the last sheet's spare pages filled before the back cover). A right-to-left pack is imposed mirrored."""
     from . import impose
 
-    pdf = pack_covers.write(TEMPLATE, context, pdf_options(context))
-    # A right-to-left pack opens on the right: its sheets are imposed mirrored.
+    pdf = render_pages(context)
     binding = "right" if languages.direction(context["lang"]) == "rtl" else "left"
-    if context.get("imposition") == "booklet":
-        return impose.booklet(pdf, binding, back_cover=True)
-    if context.get("imposition") == "zine":
-        return impose.zine(pdf, binding, back_cover=True)
-    return pdf
+    fold = {"booklet": impose.booklet, "zine": impose.zine}.get(context.get("imposition"))
+    return fold(pdf, binding, back_cover=True) if fold else pdf
 
 
 def render_pack(context: dict) -> bytes:
