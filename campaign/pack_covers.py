@@ -143,7 +143,7 @@ def gather_cover(spec, sources: list[tuple], page_mm: tuple[float, float]) -> di
         "campaign": kit.as_data(), "palette": palette.as_data(), "photo": image.as_data() if image else None,
         "back_cover": back, "title_scale": title_scale(spec.title), "many_themes": many,
         "page_mm": {"width": width, "height": height,
-                    "photo": round(height * (0.2 if many else 0.28)),
+                    "photo": round(height * ((0.16 if many else 0.28) if height > 160 else (0.15 if many else 0.21))),
                     "ruled": round(height - 33 - (38 if height < 160 else 44))},
         "assets": assets, "fill": [],
     }
