@@ -29,6 +29,7 @@ SECTIONS = [
     ("packs", "packs"),
     ("cards", "cards"),
     ("signups", "signups"),
+    ("images", "images"),
 ]
 
 HEADER = ("benchmark", "measured", "baseline", "ratio", "target", "")

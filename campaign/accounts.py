@@ -21,7 +21,7 @@ from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import delete, func, select
 
 from . import privacy, ratelimit
-from .db import db
+from .db import begin_write, db
 from .models.accounts import ROLES, User, UserSession, utcnow
 
 # argon2id, above the OWASP minimum (19 MiB, t=2, p=1): ~50 ms on a modest laptop.
@@ -146,6 +146,7 @@ def set_password(user: User, password: str, keep: str | None = None) -> None:
     problems = password_problems(password, user.email)
     if problems:
         raise PasswordPolicyError(problems)
+    begin_write()
     user.password_hash = hash_password(password)
     end_sessions(user, keep=keep)
 
@@ -205,6 +206,7 @@ def authenticate(email: str, password: str) -> LoginResult:
         return LoginResult()
     ratelimit.clear(pair_limit, "login-pair", account, client)
     if HASHER.check_needs_rehash(user.password_hash):
+        begin_write()
         user.password_hash = hash_password(password)
     return LoginResult(user=user)
 
@@ -216,6 +218,7 @@ def start_session(user: User) -> None:
     session.clear()
     token = secrets.token_urlsafe(32)
     agent = (request.user_agent.string or "")[:200] if has_request_context() else ""
+    begin_write()
     db.session.add(UserSession(token_hash=privacy.token_hash(token), user_id=user.id, user_agent=agent))
     db.session.commit()
     user.session_token = token
@@ -225,6 +228,7 @@ def start_session(user: User) -> None:
 def end_session(user: User | None) -> None:
     """Log out: delete the server-side session, then the cookie contents."""
     if user is not None and user.session_token:
+        begin_write()
         db.session.execute(delete(UserSession).where(
             UserSession.token_hash == privacy.token_hash(user.session_token)))
         db.session.commit()
@@ -250,6 +254,7 @@ def load_session(token: str) -> User | None:
     if user is None or not user.is_active:
         return None
     if now - row.last_seen_at > timedelta(minutes=5):  # write at most every few minutes
+        begin_write()
         row.last_seen_at = now
         db.session.commit()
     user.session_token = token
@@ -311,6 +316,7 @@ def check_current_password(user: User, password: str) -> str:
 
 def end_sessions(user: User, keep: str | None = None) -> int:
     """Log the account out everywhere, except the session whose token is ``keep``."""
+    begin_write()
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         query = query.where(UserSession.token_hash != privacy.token_hash(keep))
@@ -319,6 +325,7 @@ def end_sessions(user: User, keep: str | None = None) -> int:
 
 def end_session_named(user: User, name: str) -> bool:
     """Log out one of the account's own sessions, named by :func:`session_id`."""
+    begin_write()
     for row in sessions_of(user):
         if session_id(row) == name:
             db.session.delete(row)
@@ -332,6 +339,13 @@ class LastAdminError(ValueError):
     """The change would leave Handbill without an active admin."""
 
 
+def _writing(user: User) -> None:
+    """Hold the write lock from here on (SQLite: ``BEGIN IMMEDIATE``, see :func:`campaign.db.begin_write`)
+    and re-read ``user`` inside it, so the last-admin check sees every change committed before."""
+    begin_write()
+    db.session.refresh(user)
+
+
 def _other_active_admins(user: User) -> int:
     # FOR UPDATE in id order (PostgreSQL): two admins demoting each other at once queue on the same rows,
     # so the second sees the first's change instead of both seeing the other still an admin.
@@ -343,6 +357,7 @@ def _other_active_admins(user: User) -> int:
 def set_roles(user: User, roles) -> None:
     """Replace the account's roles; refuses to take admin from the last active admin."""
     roles = valid_roles(roles)
+    _writing(user)
     if user.is_admin and user.is_active and "admin" not in roles and not _other_active_admins(user):
         raise LastAdminError(_("%(email)s is the last active admin: make someone else an admin first.",
                                email=user.email))
@@ -351,6 +366,7 @@ def set_roles(user: User, roles) -> None:
 
 def set_active(user: User, active: bool) -> None:
     """Enable or disable an account; disabling ends its sessions and may not remove the last admin."""
+    _writing(user)
     if not active and user.is_admin and user.is_active and not _other_active_admins(user):
         raise LastAdminError(_("%(email)s is the last active admin: make someone else an admin first.",
                                email=user.email))

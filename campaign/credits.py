@@ -91,7 +91,7 @@ def credit(source, lang: str = "en", gettext=_plain, names=None, *, isolate: boo
     name = names or str
     interviewee = name(interviewee)
     interviewers = tuple(name(n) for n in meta.get("interviewers") or ())
-    recorded = sources._date(meta.get("recorded"), "recorded") if meta.get("recorded") else None
+    recorded = sources.parse_date(meta.get("recorded"), "recorded") if meta.get("recorded") else None
     recorded_for = str(meta.get("recorded_for") or "")
     cited = sources.cited_edition(editions)
     # Arabic takes its own comma and semicolon between the parts of a credit.

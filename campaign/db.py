@@ -49,12 +49,17 @@ def begin_write() -> None:
     """Start the session's transaction as a writer: SQLite takes its write lock now (``BEGIN IMMEDIATE``).
 
     A read transaction already open is ended first: SQLite cannot safely turn a read snapshot into
-    a write transaction once another writer has committed. PostgreSQL callers lock rows with
-    ``SELECT … FOR UPDATE`` inside the transaction.
+    a write transaction once another writer has committed. A write transaction already open is kept,
+    so a step that asks for the lock inside a larger change does not commit that change half-done.
+    PostgreSQL callers lock rows with ``SELECT … FOR UPDATE`` inside the transaction.
     """
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={WRITE: True})
+    session = db.session()
+    if session.in_transaction():
+        if session.info.get(WRITE) is session.get_transaction():
+            return
+        session.commit()
+    session.connection(execution_options={WRITE: True})
+    session.info[WRITE] = session.get_transaction()
 
 
 def init_app(app):

@@ -7,12 +7,25 @@ reorder how text is displayed (:func:`one_line`).
 """
 from __future__ import annotations
 
-from flask import abort, request
+import io
+
+from flask import Request, abort, request
 from flask_babel import gettext as _
+
+from . import brand, images
 
 # The only form fields that are real uploads, by endpoint (templates with <input type="file">).
 UPLOAD_FIELDS = {
     "sources.import_source": frozenset({"file"}),
+    "images.new": frozenset({"file"}),
+    "brand.save": frozenset({"logo"}),
+}
+# Endpoints taking pictures: a larger body than MAX_CONTENT_LENGTH, and the upload held in memory only,
+# never spooled to a temporary file (a photo may show people: its original must not touch the disk).
+# The margin covers the form's other fields and the multipart framing.
+PICTURE_UPLOADS = {
+    "images.new": images.MAX_BYTES + 1024 * 1024,
+    "brand.save": brand.MAX_LOGO_BYTES + 1024 * 1024,
 }
 
 # Embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in a name or title they
@@ -49,6 +62,31 @@ def check_request() -> None:
             abort(400, _("The field %(field)s is not UTF-8 text.", field=_field_label(name)))
 
 
+def _in_memory(total_content_length, content_type, filename, content_length=None):
+    """Where an uploaded picture is parsed to: memory (the body is bounded by PICTURE_UPLOADS)."""
+    return io.BytesIO()
+
+
+class UploadRequest(Request):
+    """Flask's request, with the body limit and file storage of the picture uploads (PICTURE_UPLOADS)."""
+
+    @property
+    def max_content_length(self):
+        limit = PICTURE_UPLOADS.get(self.endpoint or "")
+        return limit if limit is not None else Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value):
+        Request.max_content_length.fset(self, value)
+
+    def make_form_data_parser(self):
+        parser = super().make_form_data_parser()
+        if (self.endpoint or "") in PICTURE_UPLOADS:
+            parser.stream_factory = _in_memory
+        return parser
+
+
 def init_app(app):
-    """Check every request before its view."""
+    """Check every request before its view; picture uploads stay in memory."""
+    app.request_class = UploadRequest
     app.before_request(check_request)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from . import accounts, privacy
-from .db import db
+from .db import begin_write, db
 from .models.accounts import AccountToken, User, utcnow
 
 SETUP = "setup"
@@ -69,6 +69,7 @@ def has_accounts() -> bool:
 
 def setup_link() -> Link | None:
     """With no account yet, a fresh setup link (older unused ones stop working); otherwise None."""
+    begin_write()
     if has_accounts():
         return None
     db.session.execute(delete(AccountToken).where(AccountToken.kind == SETUP, AccountToken.used_at.is_(None)))
@@ -84,11 +85,12 @@ def invite(admin: User, email: str, roles) -> Link:
     email = accounts.normalise_email(email)
     if not accounts.EMAIL_RE.match(email) or len(email) > 254:
         raise ValueError(_("%(email)s is not an email address.", email=email))
-    if accounts.find(email):
-        raise ValueError(_("An account with this email already exists."))
     roles = accounts.valid_roles(roles)
     if not roles:
         raise ValueError(_("Choose at least one role."))
+    begin_write()
+    if accounts.find(email):
+        raise ValueError(_("An account with this email already exists."))
     link = _new(INVITE, INVITE_VALID, email=email, roles=roles, created_by=admin.id)
     db.session.commit()
     return link
@@ -103,6 +105,7 @@ def pending_invites() -> list[AccountToken]:
 
 def withdraw(invite_id: int) -> bool:
     """Delete an unused invitation; False when there was none."""
+    begin_write()
     result = db.session.execute(delete(AccountToken).where(
         AccountToken.id == invite_id, AccountToken.kind == INVITE, AccountToken.used_at.is_(None)))
     db.session.commit()
@@ -136,6 +139,7 @@ def redeem(kind: str, token: str, email: str, password: str) -> User:
     Raises LinkError (the link is no good, also when used in the meantime), ValueError or
     PasswordPolicyError (the form's input); nothing is stored then.
     """
+    begin_write()
     row = lookup(kind, token)
     roles = ["admin"] if kind == SETUP else row.roles
     if kind == INVITE:

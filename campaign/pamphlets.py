@@ -269,7 +269,8 @@ def build_imposed(pamphlet: Pamphlet, out: Path, impositions: list[str]) -> list
     return written
 
 
-def _read_state(out: Path) -> dict:
+def read_state(out: Path) -> dict:
+    """What the last build into ``out`` recorded (empty when there is none or it is unreadable)."""
     try:
         state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
         return state if isinstance(state, dict) else {}

@@ -307,7 +307,8 @@ class SourceMeta:
                 "recorded_for": self.recorded_for, "editions": [e.as_dict() for e in self.editions]}
 
 
-def _date(value, name: str) -> date | None:
+def parse_date(value, name: str) -> date | None:
+    """A date written YYYY-MM-DD (or already a date), None when empty, or an error naming the field."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -333,13 +334,13 @@ def editions_from(data: dict) -> tuple[Edition, ...]:
         out = []
         if data.get("publisher") or data.get("published") or data.get("url"):
             out.append(Edition(publisher=str(data.get("publisher") or "").strip(),
-                               date=_date(data.get("published"), "published"), url=_url(data.get("url"), "url")))
+                               date=parse_date(data.get("published"), "published"), url=_url(data.get("url"), "url")))
         for i, a in enumerate(data.get("also_published") or []):
             out.append(Edition(publisher=str(a.get("publisher") or "").strip(),
-                               date=_date(a.get("date"), f"also_published[{i}].date"),
+                               date=parse_date(a.get("date"), f"also_published[{i}].date"),
                                url=_url(a.get("url"), f"also_published[{i}].url")))
         if data.get("edition"):
-            out.append(Edition(date=_date(data.get("edition"), "edition"), this_text=True))
+            out.append(Edition(date=parse_date(data.get("edition"), "edition"), this_text=True))
         return tuple(out)
     if not isinstance(listed, list) or not all(isinstance(e, dict) for e in listed):
         raise SourceFormatError("must be a list of {publisher, date, url, language, status, this_text, reprints, "
@@ -354,7 +355,7 @@ def editions_from(data: dict) -> tuple[Edition, ...]:
         status = str(e.get("status") or "published")
         if status not in EDITION_STATUSES:
             raise SourceFormatError(f"must be one of {', '.join(EDITION_STATUSES)}", field_name=f"{where}.status")
-        edition = Edition(publisher=str(e.get("publisher") or "").strip(), date=_date(e.get("date"), f"{where}.date"),
+        edition = Edition(publisher=str(e.get("publisher") or "").strip(), date=parse_date(e.get("date"), f"{where}.date"),
                           url=_url(e.get("url"), f"{where}.url"), language=str(e.get("language") or "en"),
                           status=status, this_text=bool(e.get("this_text")),
                           reprints=str(e.get("reprints") or "").strip(), note=str(e.get("note") or "").strip())
@@ -402,8 +403,8 @@ def meta_from_dict(data: dict) -> SourceMeta:
     also = data.get("also_published") or []
     if not isinstance(also, list) or not all(isinstance(a, dict) for a in also):
         raise SourceFormatError("must be a list of {publisher, date, url}", field_name="also_published")
-    published = _date(data.get("published"), "published")
-    edition = _date(data.get("edition"), "edition")
+    published = parse_date(data.get("published"), "published")
+    edition = parse_date(data.get("edition"), "edition")
     editions = editions_from(data)
     publisher = str(data.get("publisher") or "").strip()
     if data.get("editions") is not None:
@@ -419,7 +420,7 @@ def meta_from_dict(data: dict) -> SourceMeta:
                       also_published=tuple({str(k): str(v) for k, v in a.items()} for a in also),
                       speakers={k: str(v).strip() for k, v in speakers.items()},
                       language=str(data.get("language") or "en"),
-                      recorded=_date(data.get("recorded"), "recorded"),
+                      recorded=parse_date(data.get("recorded"), "recorded"),
                       recorded_for=str(data.get("recorded_for") or "").strip(), editions=editions)
 
 

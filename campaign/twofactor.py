@@ -17,7 +17,7 @@ from pyotp.exceptions import OTPVerificationError
 from sqlalchemy import delete, func, select, update
 
 from . import privacy, ratelimit
-from .db import db
+from .db import begin_write, db
 from .models.accounts import RecoveryCode, TwoFactor, User, utcnow
 
 FIELD = "two_factor.secret"
@@ -66,6 +66,7 @@ def _totp(row: TwoFactor, user: User) -> pyotp.TOTP:
 
 def begin(user: User) -> str:
     """A new secret waiting for its first code (replaces an unfinished enrolment); returns it."""
+    begin_write()
     if enabled(user):
         raise ValueError("two-factor sign-in is already on")
     secret = pyotp.random_base32()
@@ -98,6 +99,7 @@ def qr_data_uri(uri: str) -> str:
 
 def confirm(user: User, code: str) -> list[str] | None:
     """Finish enrolment with a first code: returns the recovery codes (shown once), None for a wrong code."""
+    begin_write()
     row = record(user)
     if row is None or row.confirmed_at or not _accept_totp(row, user, code):
         db.session.commit()
@@ -110,6 +112,7 @@ def confirm(user: User, code: str) -> list[str] | None:
 
 def disable(user: User) -> None:
     """Turn two-factor sign-in off: the secret and the recovery codes are deleted."""
+    begin_write()
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
 
@@ -128,6 +131,7 @@ def _code_hash(code: str) -> str:
 
 def new_recovery_codes(user: User) -> list[str]:
     """Ten fresh codes (the old ones stop working), formatted ``abcd-efgh-jkmn-pqrs``."""
+    begin_write()
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODES):
@@ -183,6 +187,7 @@ def _limit() -> str:
 
 def verify(user: User, code: str) -> bool:
     """Check a sign-in code: a TOTP code or an unused recovery code. Failures are counted."""
+    begin_write()
     row = record(user)
     ok = bool(row and row.confirmed_at) and (_accept_totp(row, user, code) or _accept_recovery(user, code))
     db.session.commit()

@@ -48,6 +48,9 @@ STAFF = [
     ("group-new", "/groups/new"),
     ("group-edit", "/groups/{group}/edit"),
     ("roster", "/groups/{group}/roster"),
+    ("brand", "/brand"),
+    ("photos", "/images/"),
+    ("photo-upload", "/images/new"),
 ]
 
 
@@ -61,7 +64,32 @@ def prepare(app) -> dict[str, str]:
         token = groups.join(group, groups.SignupInput(**_reader(0))).token
         groups.join(group, groups.SignupInput(**_reader(1)))  # on the waiting list: the roster shows both lists
         source = db.session.scalars(db.select(Source.slug).order_by(Source.slug)).first()
+    _brand_and_photo(app, owner)
     return {"group": group, "token": token, "source": source}
+
+
+def _brand_and_photo(app, owner: int) -> None:
+    """A brand kit with colours and a logo, and one stored photo: the brand and photo pages show them."""
+    import io
+
+    from PIL import Image
+
+    from campaign import brand, images
+    from campaign.models import User
+
+    def picture(size, colour, mode="RGB", fmt="PNG") -> bytes:
+        out = io.BytesIO()
+        Image.new(mode, size, colour).save(out, fmt)
+        return out.getvalue()
+
+    with app.app_context():
+        user = db.session.get(User, owner)
+        brand.save(name="Aleppo Solidarity", primary="#9e1b1b", secondary="#ffc9b9", palette="brand",
+                   contact="Signal: aleppo.example", url="https://aleppo.example.org/",
+                   logo=picture((320, 120), (158, 27, 27, 255), "RGBA"), user=user)
+        images.accept(picture((640, 420), (90, 110, 130), fmt="JPEG"), credit="Campaign archive",
+                      licence="CC BY 4.0", alt="A street in Aleppo", user=user)
+        db.session.commit()
 
 
 def _reader(i: int) -> dict:

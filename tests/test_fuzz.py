@@ -59,7 +59,8 @@ class Target:
 
     def _post_urls(self):
         values = {"key": self.key, "token": self.token, "signup_id": self.signup_id, "quote_id": QUOTE,
-                  "lang": "ru", "question_id": self.question_id, "message_id": 1, "user_id": 1, "invite_id": 1}
+                  "lang": "ru", "question_id": self.question_id, "message_id": 1, "user_id": 1, "invite_id": 1,
+                  "image_id": 1}
         for rule in self.app.url_map.iter_rules():
             if "POST" in rule.methods:
                 missing = set(rule.arguments) - set(values)

@@ -119,9 +119,11 @@ def test_every_upload_field_in_the_templates_is_allowed(app):
     for template in Path(app.template_folder).rglob("*.html"):
         if re.search(r'enctype="multipart/form-data"', template.read_text(encoding="utf-8")):
             found.add(template.relative_to(app.template_folder).as_posix())
-    assert found == {"sources/import.html"}
-    assert inputs.UPLOAD_FIELDS == {"sources.import_source": frozenset({"file"})}
-    assert "sources.import_source" in app.view_functions
+    assert found == {"sources/import.html", "images/new.html", "brand/index.html"}
+    assert inputs.UPLOAD_FIELDS == {"sources.import_source": frozenset({"file"}), "images.new": frozenset({"file"}),
+                                    "brand.save": frozenset({"logo"})}
+    assert set(inputs.UPLOAD_FIELDS) <= set(app.view_functions)
+    assert set(inputs.PICTURE_UPLOADS) <= set(inputs.UPLOAD_FIELDS)
 
 
 def test_bidi_controls_are_stripped_from_every_forms_one_line_fields(app, staff):

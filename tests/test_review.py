@@ -380,7 +380,7 @@ def test_the_study_group_picker_lists_saved_reading_packs_and_signups_count_ever
                                   "sections": [{"theme": "aleppo-siege"}]}), encoding="utf-8")
     assert papp.test_cli_runner().invoke(args=["pamphlets", "import", str(source)]).exit_code == 0
     with papp.test_request_context():
-        from campaign.views.groups import pamphlet_choices, valid_source
+        from campaign.forms.groups import pamphlet_choices, valid_source
 
         choices = dict(pamphlet_choices())
         assert choices["group-pack"] == "Saved on the web" and "shipped-flyer" not in choices  # packs only

@@ -42,7 +42,7 @@ def build_command(out_dir, directory, names, booklet, zine):
     hidden = pamphlet_store.shadowed()
     paths = [p for p in paths if p.stem not in hidden] + saved
     report = pamphlets.BuildReport(errors=[str(e) for e in errors])
-    state = pamphlets._read_state(out)
+    state = pamphlets.read_state(out)
     started = time.monotonic()
     with click.progressbar(paths, label="Building pamphlets", item_show_func=lambda p: getattr(p, "name", ""),
                            file=sys.stderr) as bar:

@@ -85,6 +85,14 @@ def csrf_state(form: FlaskForm) -> str | None:
     return "retry" if all(str(e) in RETRY for e in field.errors) else "reject"
 
 
+def valid_post(form: FlaskForm) -> bool:
+    """Validate a POSTed form: a forged CSRF token is a 400; an expired one leaves the form invalid."""
+    valid = form.validate_on_submit()
+    if csrf_state(form) == "reject":
+        reject_csrf()
+    return valid
+
+
 def reject_csrf():
     """400 with a message a person can act on."""
     abort(400, _("This form arrived without a valid security token, so nothing was changed. "

@@ -14,7 +14,7 @@ from .errors import RenderError, RenderUnavailable
 from .fetcher import ASSET_BASE, ASSET_TYPES, ASSETS, GENERATED, MAX_DATA_URI, AssetFetcher, RefusedURL
 from .fit import Fitted, Measure, Overflow, find_overflow, fit_pdf, measure
 from .isolation import Limits, bounded, current_limits, default_limits, limits_for
-from .pdf import PdfOptions, document_pdf, layout, write_pdf
+from .pdf import PdfOptions, document_pdf, layout, page_box, write_pdf
 from .raster import MAX_PIXELS, page_count, page_image, pdf_to_png
 from .templates import TEMPLATES, catalog, environment, page_value, render_html, url_parts
 
@@ -23,6 +23,6 @@ __all__ = [
     "AssetFetcher", "Fitted", "Limits", "Measure", "Overflow", "PdfOptions", "RefusedURL", "RenderError",
     "RenderUnavailable", "asset_versions", "bounded", "catalog", "cache_key", "cached_bytes", "current_limits", "default_limits",
     "document_pdf", "environment", "find_overflow", "fit_pdf", "layout", "limits_for", "measure",
-    "page_count", "page_image", "page_value", "pdf_to_png", "render_html", "template_sources", "url_parts",
-    "write_pdf",
+    "page_box", "page_count", "page_image", "page_value", "pdf_to_png", "render_html", "template_sources",
+    "url_parts", "write_pdf",
 ]

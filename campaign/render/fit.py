@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import RenderError
 from .isolation import Limits, bounded
-from .pdf import PdfOptions, document_pdf, layout
+from .pdf import PdfOptions, document_pdf, layout, page_box
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,6 @@ class Measure:
     slack: float  # 0 = full, 0.4 = 40 % of the fixed area is empty; 0 when nothing is marked data-slack
 
 
-# WeasyPrint's public Document/Page API gives no box tree, so measuring reads ``page._page_box``:
-# the one private name the renderer still relies on (pinned WeasyPrint version; tests fail if it moves).
 def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
     """Overflow (see :func:`find_overflow`) and the empty share of each ``data-fit`` area.
 
@@ -60,7 +58,7 @@ def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
     blamable: dict[str, float] = {}
     fixed: set[str] = set()
     for page in document.pages:
-        for box, names, starts in _walk(page._page_box):
+        for box, names, starts in _walk(page_box(page)):
             if starts and names and box.element.get("data-block") == names[-1]:
                 if box.element.get("data-blame") == "no":
                     fixed.add(names[-1])
@@ -76,12 +74,12 @@ def measure(document, pages: int = 1, tolerance: float = 0.5) -> Measure:
     if len(document.pages) > pages:
         spilled: list[str] = []
         for page in document.pages[pages:]:
-            for _box, names, _ in _walk(page._page_box):
+            for _box, names, _ in _walk(page_box(page)):
                 spilled.extend(n for n in names if n not in spilled)
         return Measure(Overflow(blame(spilled), f"runs onto page {pages + 1}"), 0.0)
     slack = None
     for page in document.pages:
-        for box, _names, starts in _walk(page._page_box):
+        for box, _names, starts in _walk(page_box(page)):
             if not starts or box.element.get("data-fit") is None:
                 continue
             bottom = box.position_y + box.margin_height() - box.margin_bottom

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from weasyprint import CSS, HTML
 
+from .errors import RenderError
 from .fetcher import ASSET_BASE, AssetFetcher
 from .isolation import Limits, bounded
 from .marks import add_marks
@@ -65,6 +66,22 @@ def layout(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
     meta.authors = [a for a in meta.authors if a]
     meta.keywords = [k for k in meta.keywords if k]
     return rendered
+
+
+def page_box(page):
+    """The laid-out box tree of one page of a Document from :func:`layout`, to measure what fits.
+
+    WeasyPrint's public ``Page`` (``Document.pages[i]``) offers ``width``, ``height``, ``bleed``,
+    ``bookmarks``, ``links``, ``anchors``, ``forms`` and ``paint()``; none of them reaches the boxes,
+    which only the private ``Page._page_box`` holds (WeasyPrint 70, pinned in requirements.txt).
+    This is the one place Handbill reads a private WeasyPrint name: check it first when upgrading
+    (the fitting tests in tests/test_render.py fail if it moves).
+    """
+    try:
+        return page._page_box
+    except AttributeError:
+        raise RenderError("this WeasyPrint version no longer exposes a page's boxes; "
+                          "campaign/render/pdf.py:page_box needs updating") from None
 
 
 def document_pdf(document, options: PdfOptions = PdfOptions()) -> bytes:

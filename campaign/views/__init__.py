@@ -16,6 +16,8 @@ NAV = [
 ROLE_NAV = [
     ("pamphlets.index", _l("Pamphlets"), ("organizer",)),
     ("review.index", _l("Awaiting review"), ("editor", "translator")),
+    ("images.index", _l("Photos"), ("organizer", "admin")),
+    ("brand.index", _l("Brand kit"), ("admin",)),
 ]
 
 
@@ -24,10 +26,11 @@ def register(app):
     from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
     from . import leaflets, pamphlets, review, thumbnails
+    from . import brand, images
     from ..forms import csrf_field_value
     app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
-                   users, pamphlets, review, thumbnails):
+                   users, pamphlets, review, thumbnails, brand, images):
         app.register_blueprint(module.bp)
 
     @app.context_processor

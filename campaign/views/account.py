@@ -4,46 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, authz, twofactor
 from ..db import db
-from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import no_store, require_action_token, valid_post
+from ..forms.account import ConfirmCodeForm, PasswordChangeForm, PasswordOnlyForm, SessionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 # What an account that must enrol in two-factor sign-in may still reach before it has.
 ENROLMENT_ENDPOINTS = frozenset({"static", "auth.logout", "home.language", "account.two_factor",
                                  "account.two_factor_start", "account.two_factor_confirm"})
-
-
-class PasswordChangeForm(Form):
-    """The current password, then the new one twice."""
-
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    repeat = PasswordField(_l("Repeat the new password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
-
-
-class SessionForm(Form):
-    """Which session to log out."""
-
-    session = HiddenField(validators=[DataRequired(), Length(max=64)])
-
-
-class ConfirmCodeForm(Form):
-    """The first code from the authenticator app."""
-
-    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=40)])
-
-
-class PasswordOnlyForm(Form):
-    """The current password, to confirm a change to how the account signs in."""
-
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-
 
 _CURRENT_PASSWORD = {"wrong": _l("This is not your current password."),
                      "throttled": _l("Too many wrong passwords. Please wait 15 minutes and try again.")}
@@ -52,14 +23,6 @@ _CURRENT_PASSWORD = {"wrong": _l("This is not your current password."),
 def _me():
     """The logged-in account itself (not the proxy), so it can be compared and passed on."""
     return current_user._get_current_object()
-
-
-def _check_csrf(form) -> bool:
-    """Validate a POSTed form; a forged token is a 400, an expired one counts as invalid input."""
-    valid = form.validate_on_submit()
-    if csrf_state(form) == "reject":
-        reject_csrf()
-    return valid
 
 
 def _page(status=200, **forms):
@@ -88,7 +51,7 @@ def password():
     """Change the password (the current one first); every other session is logged out."""
     form = PasswordChangeForm()
     user = _me()
-    if not _check_csrf(form):
+    if not valid_post(form):
         return _page(422, password_form=form)
     checked = accounts.check_current_password(user, form.current.data)
     if checked != "ok":
@@ -110,7 +73,7 @@ def password():
 def end_session():
     """Log out one of your sessions (another browser, or this one)."""
     form = SessionForm()
-    if not _check_csrf(form):
+    if not valid_post(form):
         return _page(422)
     user = _me()
     this_one = form.session.data == accounts.session_id_of_token(user.session_token)
@@ -175,7 +138,7 @@ def two_factor_confirm():
     """Finish enrolment with a first code; the recovery codes are shown once, on this answer only."""
     form = ConfirmCodeForm()
     user = _me()
-    if not _check_csrf(form):
+    if not valid_post(form):
         return _two_factor_page(422, form=form)
     codes = twofactor.confirm(user, form.code.data)
     if codes is None:
@@ -213,7 +176,7 @@ def _with_password(action):
     """Run ``action(user)`` once the current password is confirmed, committing what it changed."""
     form = PasswordOnlyForm()
     user = _me()
-    if not _check_csrf(form) or not twofactor.enabled(user):
+    if not valid_post(form) or not twofactor.enabled(user):
         return redirect(url_for("account.two_factor"))
     checked = accounts.check_current_password(user, form.current.data)
     if checked != "ok":

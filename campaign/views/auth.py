@@ -4,48 +4,20 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..urls import safe_next
 from ..models.accounts import User
-from ..forms import ActionForm, Form, csrf_state, no_store, reject_csrf
+from ..forms import ActionForm, csrf_state, no_store, reject_csrf
+from ..forms.auth import CodeForm, LoginForm, NewPasswordForm, SetupForm
 
 bp = Blueprint("auth", __name__)
 
 PENDING = "second_factor"  # the signed session's note of a password already checked
 PENDING_SECONDS = 300
-
-
-class LoginForm(Form):
-    """Email and password of an account."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-
-
-class CodeForm(Form):
-    """The second step: a code from the authenticator app, or a recovery code."""
-
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-
-
-class NewPasswordForm(Form):
-    """A new password, typed twice."""
-
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=accounts.MAX_LENGTH)])
-    repeat = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
-
-
-class SetupForm(NewPasswordForm):
-    """The first admin's email and password."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
 def _home(user=None) -> str:
@@ -185,23 +157,30 @@ def _redeem(kind: str, token: str, form, template: str, link, email: str):
     return render_template(template, form=form, link=link), 422
 
 
+def _account_link(kind: str, token: str, form, template: str, welcome: str, then: str):
+    """A setup or invitation link's page: a valid POST opens the account, logs in and goes to ``then``."""
+    link = _link_or_abort(kind, token)
+    if request.method == "POST":
+        refused = _posted(form, template, link=link)
+        if refused:
+            return refused
+        email = form.email.data if kind == invites.SETUP else link.email
+        refused = _redeem(kind, token, form, template, link, email)
+        if refused:
+            return refused
+        flash(welcome)
+        return redirect(url_for(then))
+    return render_template(template, form=form, link=link)
+
+
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 @authz.public
 @no_store
 def setup(token):
     """The first run: the setup link creates the first admin and logs them in."""
-    link = _link_or_abort(invites.SETUP, token)
-    form = SetupForm()
-    if request.method == "POST":
-        refused = _posted(form, "auth/setup.html", link=link)
-        if refused:
-            return refused
-        refused = _redeem(invites.SETUP, token, form, "auth/setup.html", link, form.email.data)
-        if refused:
-            return refused
-        flash(_("Welcome: your admin account is ready. Invite the others from the Users page."))
-        return redirect(url_for("users.index"))
-    return render_template("auth/setup.html", form=form, link=link)
+    return _account_link(invites.SETUP, token, SetupForm(), "auth/setup.html",
+                         _("Welcome: your admin account is ready. Invite the others from the Users page."),
+                         "users.index")
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -209,15 +188,5 @@ def setup(token):
 @no_store
 def accept_invite(token):
     """An invitation: the invitee sets a password and is logged in with the roles it carries."""
-    link = _link_or_abort(invites.INVITE, token)
-    form = NewPasswordForm()
-    if request.method == "POST":
-        refused = _posted(form, "auth/invite.html", link=link)
-        if refused:
-            return refused
-        refused = _redeem(invites.INVITE, token, form, "auth/invite.html", link, link.email)
-        if refused:
-            return refused
-        flash(_("Welcome: your account is ready."))
-        return redirect(url_for("account.index"))
-    return render_template("auth/invite.html", form=form, link=link)
+    return _account_link(invites.INVITE, token, NewPasswordForm(), "auth/invite.html",
+                         _("Welcome: your account is ready."), "account.index")

@@ -4,28 +4,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from .. import authz, quotes, review, verbatim
-from ..forms import Form
+from ..forms import ActionForm
+from ..forms.review import SendBackForm
 from ..db import db
 from ..models import Quote, Source
 from ..translations import LANGS
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-
-class ApproveForm(Form):
-    """The approve button (with its CSRF token)."""
-
-
-class SendBackForm(Form):
-    """Send a draft back to its author, saying what needs changing."""
-
-    note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=review.MAX_NOTE_CHARS)])
 
 
 @bp.get("/")
@@ -60,7 +49,7 @@ def _screen(quote: Quote, send_back: SendBackForm, status: int = 200, error: str
         "review/quote.html", quote=quote, proposed=proposed, parts=parts, problem=problem or error,
         paragraph=paragraph, runs=runs, pending=pending, author=review.account_name(review.author_id(quote)),
         own=review.author_id(quote) == current_user.id, note=(pending.review_note if pending else quote.review_note),
-        approve=ApproveForm(prefix="approve"), send_back=send_back), status
+        approve=ActionForm(prefix="approve"), send_back=send_back), status
 
 
 @bp.get("/quotes/<quote_id>")
@@ -79,7 +68,7 @@ def quote(quote_id):
 def approve(quote_id):
     """Approve the draft: from now on it prints."""
     found = db.session.get(Quote, quote_id) or abort(404)
-    form = ApproveForm(prefix="approve")
+    form = ActionForm(prefix="approve")
     if not form.validate_on_submit():
         abort(400, _("This form arrived without a valid security token, so nothing was changed. "
                      "Reload the page and try again."))

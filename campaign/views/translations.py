@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from flask_login import current_user
 
 from .. import audit, authz, quotes, translations
-from ..forms import Form
+from ..forms import ActionForm
+from ..forms.translations import TranslationForm
 from ..db import db
 from ..i18n import direction
 from ..models import Quote
@@ -19,19 +18,6 @@ from ..review import account_name
 bp = Blueprint("translations", __name__, url_prefix="/translations")
 
 STATUS_LABELS = {"missing": _l("missing"), "stale": _l("stale"), "draft": _l("draft"), "reviewed": _l("reviewed")}
-
-
-class TranslationForm(Form):
-    """A translation of one quotation; saved words stay a draft until another translator reviews them."""
-
-    text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=translations.MAX_TEXT_CHARS)])
-    translator = StringField(_l("Translated by (a name, or “machine draft”)"),
-                             validators=[DataRequired(), Length(max=translations.MAX_NAME_CHARS)])
-    translated_on = DateField(_l("Translated on"), validators=[Optional()])
-
-
-class ReviewForm(Form):
-    """Mark the stored translation reviewed by the signed-in account, without changing its words."""
 
 
 def _quote_and_lang(quote_id: str, lang: str) -> Quote:
@@ -57,7 +43,7 @@ def index():
                            labels=STATUS_LABELS, direction=direction)
 
 
-def _page(quote: Quote, lang: str, form: TranslationForm, review_form: ReviewForm, status: int = 200):
+def _page(quote: Quote, lang: str, form: TranslationForm, review_form: ActionForm, status: int = 200):
     """Render the side-by-side page."""
     stored = translations.get(quote.id, lang)
     own = stored is not None and stored.translator_id is not None and stored.translator_id == current_user.id
@@ -75,7 +61,7 @@ def edit(quote_id, lang):
     quote = _quote_and_lang(quote_id, lang)
     stored = translations.get(quote.id, lang)
     form = TranslationForm()
-    review_form = ReviewForm(prefix="review")
+    review_form = ActionForm(prefix="review")
     if not form.is_submitted():
         if stored is not None:
             form.text.data, form.translator.data = stored.text, stored.translator
@@ -103,7 +89,7 @@ def review(quote_id, lang):
     """Mark the stored translation reviewed by the signed-in account; its own translator cannot."""
     quote = _quote_and_lang(quote_id, lang)
     stored = translations.get(quote.id, lang) or abort(404, _("There is no translation to review yet."))
-    review_form = ReviewForm(prefix="review")
+    review_form = ActionForm(prefix="review")
     if not review_form.validate_on_submit():
         abort(400, _("This form arrived without a valid security token, so nothing was changed. "
                      "Reload the page and try again."))

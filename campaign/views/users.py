@@ -2,61 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import EmailField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import accounts, authz, invites, twofactor
 from ..db import db
 from ..models.accounts import User
-from ..forms import Form, csrf_state, no_store, reject_csrf, require_action_token
+from ..forms import no_store, require_action_token, valid_post
+from ..forms.users import InviteForm, RolesForm
 
 bp = Blueprint("users", __name__, url_prefix="/users")
-
-ROLE_CHOICES = [
-    SelectChoice("admin", _l("Admin: accounts and settings")),
-    SelectChoice("editor", _l("Editor: sources, quotations, themes, questions, glossary")),
-    SelectChoice("translator:ru", _l("Translator into Russian")),
-    SelectChoice("translator:ar", _l("Translator into Arabic")),
-    SelectChoice("organizer", _l("Organizer: study groups, leaflets, packs, card batches")),
-]
-
-
-class RolesField(SelectMultipleField):
-    """The roles as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class InviteForm(Form):
-    """Whom to invite, and with which roles."""
-
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES)
-
-    def validate_roles(self, field):
-        """At least one role (checked here: a ``required`` on each checkbox would make browsers ask for all)."""
-        if not field.data:
-            raise ValidationError(_("Choose at least one role."))
-
-
-class RolesForm(Form):
-    """An account's roles."""
-
-    roles = RolesField(_l("Roles"), choices=ROLE_CHOICES)
-
-
-def _valid(form) -> bool:
-    """A POSTed form is valid; a forged CSRF token is a 400."""
-    valid = form.validate_on_submit()
-    if csrf_state(form) == "reject":
-        reject_csrf()
-    return valid
 
 
 def _account(user_id: int) -> User:
@@ -86,7 +42,7 @@ def index():
 def invite():
     """Make an invitation link (valid 7 days, single use) for the admin to pass on; shown once."""
     form = InviteForm()
-    if not _valid(form):
+    if not valid_post(form):
         return _index(422, invite_form=form)
     try:
         link = invites.invite(current_user, form.email.data, form.roles.data)
@@ -115,7 +71,7 @@ def edit(user_id):
     user = _account(user_id)
     form = RolesForm() if request.method == "POST" else RolesForm(data={"roles": sorted(user.roles)})
     status = 200
-    if _valid(form):
+    if valid_post(form):
         try:
             accounts.set_roles(user, form.roles.data or [])
         except ValueError as exc:
