@@ -323,3 +323,29 @@ def test_any_library_change_changes_the_key(cover_app):
         assert len(set(keys)) == len(keys)
         assert packs.key(spec, imposition="booklet") != packs.key(spec)
         assert packs.key(packs.validate({**THREE, "palette": "night"})) != packs.key(spec)
+
+
+# -- with the stored brand kit and image library ---------------------------------------------------------
+
+def test_the_stored_brand_kit_and_photo_reach_the_covers(app):
+    """End to end: the kit an admin saves and a photo from the library, no stand-ins."""
+    with app.app_context():
+        brand.save(name="Glasgow Syria Solidarity", primary="#1f3a2c", secondary="#e8c35a", palette="brand",
+                   contact="Signal: +44 7700 900456", url="https://glasgow.example.org/read",
+                   logo=_png("RGBA", (200, 100), (232, 195, 90, 255), "PNG"))
+        photo = images.accept(_png("RGB", (800, 500), "#6b8fb3", "JPEG"), credit="Rania K.", licence="CC BY-SA 4.0",
+                              alt="A street in Aleppo")
+        db.session.commit()
+        spec = packs.validate({**THREE, "image": photo.id})
+        key = packs.key(spec)
+        pdf = packs.build(spec, cache_dir=None)
+        brand.save(name="Glasgow Syria Solidarity", primary="#1f3a2c", secondary="#e8c35a", palette="brand",
+                   contact="Signal: +44 7700 900789", url="https://glasgow.example.org/read")
+        assert packs.key(packs.validate({**THREE, "image": photo.id})) != key  # a new kit, a new pack
+    pages = texts(pdf)
+    assert "Glasgow Syria Solidarity" in pages[0] and "Photo: Rania K. · CC BY-SA 4.0" in flat(pages[0])
+    assert "Signal: +44 7700 900456" in pages[-1]
+    cover, _ = page_image(pdf, 0, px_per_mm=2)
+    assert near(cover.getpixel((1, 1)), "#1f3a2c")  # the campaign colours, to the edge
+    back, _ = page_image(pdf, len(pages) - 1, px_per_mm=6)
+    assert [code.text for code in zxingcpp.read_barcodes(back.convert("L"))] == ["https://glasgow.example.org/read"]
