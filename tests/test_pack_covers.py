@@ -20,6 +20,7 @@ from campaign.db import db
 from campaign.pamphlets import PamphletError
 
 MM = 72 / 25.4
+REAL = {"brand": brand.current, "images": images.load}  # before the module's app stands them in
 URL = "https://syria-solidarity.example.org/join?ref=pack"
 THREE = {"title": "Aleppo, Russia’s war and the left", "subtitle": "Three meetings",
          "sections": [{"theme": "russias-war"}, {"theme": "aleppo-siege"}, {"theme": "kurds-rojava"}]}
@@ -327,8 +328,10 @@ def test_any_library_change_changes_the_key(cover_app):
 
 # -- with the stored brand kit and image library ---------------------------------------------------------
 
-def test_the_stored_brand_kit_and_photo_reach_the_covers(app):
+def test_the_stored_brand_kit_and_photo_reach_the_covers(app, monkeypatch):
     """End to end: the kit an admin saves and a photo from the library, no stand-ins."""
+    monkeypatch.setattr(brand, "current", REAL["brand"])
+    monkeypatch.setattr(images, "load", REAL["images"])
     with app.app_context():
         brand.save(name="Glasgow Syria Solidarity", primary="#1f3a2c", secondary="#e8c35a", palette="brand",
                    contact="Signal: +44 7700 900456", url="https://glasgow.example.org/read",
