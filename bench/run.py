@@ -30,6 +30,7 @@ SECTIONS = [
     ("cards", "cards"),
     ("signups", "signups"),
     ("images", "images"),
+    ("kit", "kit"),
 ]
 
 HEADER = ("benchmark", "measured", "baseline", "ratio", "target", "")

@@ -1,127 +1,34 @@
-"""Social quote cards: one verbatim quotation as a PNG of a platform's exact size.
+"""Social quote cards: one verbatim quotation as a PNG of a platform's exact size, in one of four layouts.
 
-Cards go through the same pipeline as every print output (autoescaped template →
-WeasyPrint → PDF → pdfium → PNG), so fonts and right-to-left text behave alike. The
-quote's type size is found by laying the card out: candidate sizes are laid out together
-as pages of one document, the largest whose text block fits its frame is kept, and that
-very page is written — so fitting costs little more than one plain render. Rendering is
-pure: plain data in (:class:`CardQuote`), bytes out.
+Cards go through the same pipeline as every print output (autoescaped template → WeasyPrint → PDF →
+pdfium → PNG), so fonts and right-to-left text behave alike. Formats and layouts are in
+:mod:`campaign.card_layouts`, the fitting and rasterising in :mod:`campaign.card_render` (run in a
+render process), the first size guess in :mod:`campaign.card_metrics`. This module is the print-output
+contract (``validate → gather → render``, ``key``) and :func:`render_card` for callers with plain data.
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import asdict, dataclass
-from io import BytesIO
 from pathlib import Path
 
-from . import credits, languages, palettes, render as renderer
+from . import card_layouts, card_render, credits, highlight as highlights, languages, palettes, render as renderer
+from .card_layouts import (DEFAULT_FORMAT, DEFAULT_LAYOUT, FORMATS, LAYOUTS, Format, Layout,  # noqa: F401
+                           line_height)
+from .card_render import (TEMPLATE, CardError, CardQuote, CardTooLong, Design, png_text,  # noqa: F401
+                          rasterise, too_long_message)
 
-TEMPLATE = "print/card.html"
 # Bump when the fitting or rasterising code changes what a card looks like (templates and
 # print assets are already part of the cache key).
-VERSION = 4
+VERSION = 5
 
-
-class CardError(renderer.RenderError):
-    """A card cannot be made as asked; ``field`` names the offending parameter."""
-
-    def __init__(self, field: str, message: str):
-        self.field, self.message = field, message
-        ValueError.__init__(self, f"{field}: {message}")
-
-    def __reduce__(self):
-        # travels back from the bounded render's child process by pickle
-        return type(self), (self.field, self.message)
-
-
-class CardTooLong(CardError):
-    """The quotation does not fit the format at the smallest legible type size."""
-
-
-def N_(message: str) -> str:
-    """Mark a label for translation; the web pages translate it when they show it."""
-    return message
-
-
-# -- formats ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Format:
-    """A platform size in CSS pixels (= PNG pixels) and where text may go on it."""
-
-    name: str
-    width: int
-    height: int
-    label: str
-    use: str
-    layout: str  # "tall": mark above the text; "wide": mark hanging in the start margin
-    # the frame text is kept inside: (top, end, bottom, start) insets in px
-    frame: tuple[int, int, int, int]
-    min_px: int  # smallest quote size still legible when the card is shown as a thumbnail
-    max_px: int  # short quotes stop growing here
-    speaker_px: int
-    source_px: int
-    mark_px: int
-
-
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("square", 1080, 1080, N_("Square"), N_("Instagram, Mastodon, Telegram"), "tall",
-           (96, 100, 96, 100), 32, 92, 40, 30, 26),
-    Format("portrait", 1080, 1350, N_("Portrait"), N_("Instagram and Facebook feeds"), "tall",
-           (120, 100, 120, 100), 32, 96, 42, 31, 27),
-    # Stories put the account name at the top and the reply bar at the bottom: 250 px each stay clear.
-    Format("story", 1080, 1920, N_("Story"), N_("Instagram, Facebook and WhatsApp stories"), "tall",
-           (250 + 60, 100, 250 + 60, 100), 34, 100, 44, 32, 28),
-    Format("landscape", 1200, 675, N_("Landscape"), N_("X, Facebook and Mastodon posts"), "wide",
-           (72, 96, 72, 164), 26, 72, 32, 25, 22),
-    Format("og", 1200, 630, N_("Link preview"), N_("Open Graph and Twitter link previews"), "wide",
-           (64, 96, 64, 164), 26, 64, 31, 24, 21),
-)}
-DEFAULT_FORMAT = "square"
-
+N_ = card_layouts.N_
 
 # -- palettes (shared with print designs: campaign/palettes.py) ----------------------------
 
 Palette, PALETTES, DEFAULT_PALETTE = palettes.Palette, palettes.PALETTES, palettes.DEFAULT_PALETTE
 relative_luminance, contrast = palettes.relative_luminance, palettes.contrast
 
-
-# -- the quotation as plain data -------------------------------------------------------------
-
 MARK_MAX = 60
-RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-
-
-@dataclass(frozen=True)
-class CardQuote:
-    """Everything a card shows, as plain data (picklable for worker processes)."""
-
-    id: str
-    text: str
-    speaker: str
-    source_line: str
-    lang: str = "en"
-    dir: str = "ltr"
-    # A translated card: who translated it, the draft mark (an unreviewed draft the organizer
-    # allowed), the speaker's name as the source spells it, and the original when stacked below.
-    credit: str = ""
-    draft_mark: str = ""
-    original_speaker: str = ""
-    original: str = ""
-    original_lang: str = ""
-    original_dir: str = ""
-
-    @property
-    def alt(self) -> str:
-        """Alt text: the quotation, then "— speaker, source" (and, translated, the credit and original)."""
-        plain = re.sub(r"\*([^*\n]+)\*", r"\1", self.text)
-        alt = f"{plain} — {languages.join([self.speaker, self.source_line], self.lang)}"
-        if self.credit:
-            alt += f" ({self.draft_mark + '; ' if self.draft_mark else ''}{self.credit})"
-        if self.original:
-            alt += " — " + re.sub(r"\*([^*\n]+)\*", r"\1", self.original)
-        return alt
 
 
 def source_line(source, gettext=None, lang: str = "en") -> str:
@@ -157,21 +64,39 @@ def card_quote(quote, gettext=None, *, lang: str | None = None, drafts: bool = F
                      original_dir=direction if bilingual else "")
 
 
-def check_choice(fmt: str, palette: str, mark: str = "") -> tuple[Format, Palette, str]:
+def check_choice(fmt: str, palette: str, mark: str = "", brand=None) -> tuple[Format, Palette, str]:
     """Validate the parameters; ``CardError`` names the field and lists the valid choices."""
     if fmt not in FORMATS:
         raise CardError("format", f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    if palette not in PALETTES:
-        raise CardError("palette", f"unknown palette {palette!r}; choose one of: {', '.join(PALETTES)}")
+    try:
+        resolved = palettes.resolve(palette, brand)
+    except KeyError:
+        raise CardError("palette", f"unknown palette {palette!r}; choose one of: "
+                                   f"{', '.join(palettes.names(brand))}") from None
     mark = " ".join((mark or "").split())
     if len(mark) > MARK_MAX:
         raise CardError("mark", f"the campaign mark is at most {MARK_MAX} characters")
-    return FORMATS[fmt], PALETTES[palette], mark
+    return FORMATS[fmt], resolved, mark
 
 
-def filename(quote_id: str, fmt: str) -> str:
-    """``<quote-id>-<format>.png``."""
-    return f"{quote_id}-{fmt}.png"
+def check_layout(layout: str, image=None) -> Layout:
+    """The layout called ``layout``; the photo layout needs ``image`` (``CardError`` names the field)."""
+    if layout not in LAYOUTS:
+        raise CardError("layout", f"unknown layout {layout!r}; choose one of: {', '.join(LAYOUTS)}")
+    if LAYOUTS[layout].needs_image and image is None:
+        raise CardError("image", "the photo layout needs a photo: give the id of a stored image")
+    return LAYOUTS[layout]
+
+
+def check_length(data: CardQuote, fmt: Format, alternatives: str = "") -> None:
+    """Refuse a quotation longer than the format takes (``CardTooLong`` naming ``quote``)."""
+    if data.length > fmt.max_chars:
+        raise CardTooLong("quote", too_long_message(fmt, data.length, alternatives))
+
+
+def filename(quote_id: str, fmt: str, layout: str = DEFAULT_LAYOUT) -> str:
+    """``<quote-id>-<format>.png`` (``<quote-id>-<layout>-<format>.png`` for layouts other than the default)."""
+    return f"{quote_id}-{fmt}.png" if layout == DEFAULT_LAYOUT else f"{quote_id}-{layout}-{fmt}.png"
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -187,283 +112,101 @@ class Card:
     size_px: int  # the quotation's type size chosen by fitting
     alt: str
     key: str
+    layout: str = DEFAULT_LAYOUT
 
     @property
     def filename(self) -> str:
-        return filename(self.quote_id, self.format)
+        return filename(self.quote_id, self.format, self.layout)
 
 
-def line_height(fmt: Format, px: float) -> float:
-    """Big type sets tighter: 1.34 at the legible minimum down to 1.16 at the largest size."""
-    span = max(fmt.max_px - fmt.min_px, 1)
-    return round(1.34 - 0.18 * min(max((px - fmt.min_px) / span, 0), 1), 3)
+def design(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "", *,
+           layout: str = DEFAULT_LAYOUT, highlight=None, image=None, brand=None, source_url: str = "") -> Design:
+    """Check every parameter and resolve it to the plain data a render takes (``CardError`` names the field).
 
-
-def _context(data: CardQuote, fmt: Format, palette: Palette, mark: str, sizes: list[int]) -> dict:
-    """The template's data: the quote, the geometry and one page per candidate size."""
-    top, end, bottom, start = fmt.frame
-    if mark:
-        bottom += round(fmt.mark_px * 2.2)  # room for the mark line under the text
-    return {
-        "lang": data.lang, "dir": data.dir, "quote": asdict(data), "mark": mark,
-        # a handle like "@group" keeps its own direction inside a right-to-left card
-        "mark_dir": "rtl" if RTL_CHARS.search(mark) else "ltr",
-        "fmt": {**asdict(fmt), "top": top, "end": end, "bottom": bottom, "start": start,
-                "frame_height": fmt.height - top - bottom},
-        "palette": asdict(palette),
-        "sizes": [{"px": px, "line_height": line_height(fmt, px), "glyph_px": round(px * 3)} for px in sizes],
-    }
-
-
-def cache_key(data: CardQuote, fmt: str, palette: str, mark: str = "", source_url: str = "") -> str:
-    """What determines a card's bytes (design, data, options): the cache file's name and the ETag."""
-    return renderer.cache_key(TEMPLATE, {"quote": asdict(data), "source_url": source_url},
-                            {"kind": "card", "version": VERSION, "format": fmt, "palette": palette, "mark": mark})
-
-
-# Measured over the curated library, the size that fills a frame is within ±5 % of the plain
-# estimate below; starting this much lower means nine first guesses in ten already fit.
-ESTIMATE_BIAS = {"tall": 1.01, "wide": 0.955}
-
-
-def estimate(data: CardQuote, fmt: Format, mark: str = "") -> float:
-    """A first guess at the quote size that fits the frame, from the text's length and the frame's area."""
-    top, end, bottom, start = fmt.frame
-    width = fmt.width - start - end
-    height = fmt.height - top - bottom - (fmt.mark_px * 2.2 if mark else 0)
-    # the rule, speaker and source line take about this much height
-    height -= fmt.speaker_px * 1.3 + fmt.source_px * 1.35 + 60
-    # a stacked original is set smaller (0.62 em): it takes about 0.4 of the room per character
-    chars = max(len(data.text) + 0.4 * len(data.original) + (40 if data.credit else 0), 1)
-    # Noto Serif averages ~0.5 em per character; lines are ~1.25 em; ragged lines waste ~8%
-    per_char = 0.5 * 1.25 * 1.08
-    px = math.sqrt(width * height / (chars * per_char))
-    if fmt.layout == "tall":
-        # the opening mark above the text takes 1.5 em: one more round with that height set aside
-        px = math.sqrt(width * height / (chars * per_char + width * 1.6 * 2.4 / px))
-    return px * ESTIMATE_BIAS[fmt.layout]
-
-
-# The PDF is only an intermediate for the PNG: no tags needed (and the layout is cheaper without).
-PDF_OPTIONS = renderer.PdfOptions(tagged=False)
-
-
-def _layout(html: str):
-    """Lay out a card with the project's renderer (asset-only fetcher, no attachments)."""
-    return renderer.layout(html, options=PDF_OPTIONS)
-
-
-def _boxes(box, cls: str):
-    """Every box in a layout tree whose element has the class ``cls``."""
-    stack = [box]
-    while stack:
-        b = stack.pop()
-        element = getattr(b, "element", None)
-        if element is not None and getattr(b, "element_tag", None) and cls in (element.get("class") or "").split():
-            yield b
-            continue  # its line and text boxes carry the same element: the outer box is the one
-        stack.extend(getattr(b, "children", ()) or ())
-
-
-LAYOUTS = 0  # layouts done by this process: the benchmark reports layouts per card
-
-
-@dataclass
-class _Probe:
-    """One laid-out size: does it fit, and the heights the next guess is worked out from."""
-
-    px: int
-    fits: bool
-    body: float  # height of the whole text block
-    text: float  # height of the quotation alone
-    glyph: float  # height of the opening mark (grows with the type in tall layouts)
-    document: object
-    box: object
-
-
-def _probe(data: CardQuote, fmt: Format, palette: Palette, mark: str, px: int) -> _Probe:
-    """Lay the card out at one quote size and measure it against its frame.
-
-    A block taller than the page is fragmented by the layout engine (its tail moved to another
-    page), so besides the block's height the source line — its last element — must be on the
-    first page, inside the frame: never cut, never overflowing.
+    ``highlight`` is a ``"start-end"`` range (or pair) of the text the card prints, re-verified here;
+    ``image`` a ``images.StoredImage`` (photo layout); ``brand`` the brand kit (``brand.current()``).
     """
-    context = _context(data, fmt, palette, mark, [px])
-    document = _layout(renderer.render_html(TEMPLATE, context))
-    global LAYOUTS
-    LAYOUTS += 1
-    root = document.pages[0]._page_box
-    frame_top = fmt.frame[0]
-    frame_bottom = frame_top + context["fmt"]["frame_height"]
-    frames = list(_boxes(root, "frame"))
-    bodies, texts = list(_boxes(root, "body")), list(_boxes(root, "text"))
-    glyphs, sources = list(_boxes(root, "glyph")), list(_boxes(root, "source"))
-    if not (len(frames) == len(bodies) == len(texts) == len(sources) == 1):
-        return _Probe(px, False, math.inf, math.inf, 0, document, None)
-    frame, body, text, last = frames[0], bodies[0], texts[0], sources[0]
-    glyph = glyphs[0].margin_height() if glyphs and fmt.layout == "tall" else 0
-    height = body.margin_height()
-    # Half a pixel of slack for rounding in the layout engine.
-    fits = (len(document.pages) == 1 and frame_top - 0.5 <= body.position_y
-            and body.position_y + height <= frame_bottom + 0.5
-            and last.position_y + last.margin_height() <= frame_bottom + 0.5
-            and body.margin_width() <= frame.width + 0.5)
-    return _Probe(px, fits, height, text.margin_height(), glyph, document, body)
+    format_, palette_, mark = check_choice(fmt, palette, mark, brand)
+    check_layout(layout, image)
+    try:
+        span = highlights.check(data.text, highlights.parse(highlight))
+    except highlights.HighlightError as exc:
+        raise CardError("highlight", exc.message) from None
+    check_length(data, format_)
+    logo = brand.logo if brand is not None and brand.has_logo else None
+    ratio = (brand.logo_width / brand.logo_height) if logo and brand.logo_height else 0.0
+    return Design(data, fmt, layout, palette_, mark, span, image if layout == "photo" else None, logo, ratio,
+                  source_url)
 
 
-def _next_size(probe: _Probe, room: float) -> float:
-    """The size at which the block would just fill ``room``, from one measurement.
-
-    The quotation's height grows with the square of the type size (more lines, each taller), the
-    opening mark linearly, the attribution not at all: solve a·s² + b·s + c = room.
-    """
-    s = probe.px
-    a, b = probe.text / s / s, probe.glyph / s
-    c = probe.body - probe.text - probe.glyph
-    if a <= 0:
-        return s * 1.2
-    return (-b + math.sqrt(max(b * b - 4 * a * (c - room), 0))) / (2 * a)
-
-
-# A fitted block filling at least this share of its frame's height is taken without trying a
-# size up: at most ~5 % more type size could be had, and every try costs a full layout.
-GOOD_FILL = 0.9
-# The next try aims between that and a full frame: lines come in whole numbers, so aiming at a
-# full frame overshoots about as often as not, and an overshoot costs another layout.
-AIM = 0.95
-
-
-def fit(data: CardQuote, fmt: Format, palette: Palette, mark: str = ""):
-    """Find a quote size that fits and (nearly) fills the frame; return ``(document, px)``, block centred.
-
-    Each try is one layout; the first guess comes from the text's length, the next ones from what
-    the layout measured. A size that fits and fills ``GOOD_FILL`` of the frame is kept; otherwise
-    the search goes on between the largest size that fitted and the smallest that did not. Most
-    cards take one layout. Nothing fits at the format's minimum: :class:`CardTooLong`.
-    """
-    low, high = fmt.min_px, fmt.max_px
-    room = fmt.height - fmt.frame[0] - fmt.frame[2] - (round(fmt.mark_px * 2.2) if mark else 0)
-    best: _Probe | None = None
-    too_big = high + 1  # smallest size known not to fit
-    px = min(max(round(estimate(data, fmt, mark)), low), high)
-    for _try in range(8):
-        probe = _probe(data, fmt, palette, mark, px)
-        if probe.fits:
-            best = probe
-            if px >= high or px + 1 >= too_big or probe.body >= room * GOOD_FILL:
-                break
-            target = math.floor(_next_size(probe, room * AIM))
-            px = min(max(target, px + 1), too_big - 1, high)
-        else:
-            too_big = px
-            if px <= low:
-                break
-            if best is not None and best.px + 1 >= px:
-                break
-            target = math.floor(_next_size(probe, room * AIM)) if probe.box is not None else px * 0.85
-            floor = best.px + 1 if best else low
-            px = max(min(target, px - 1), floor)
-    if best is None:
-        raise CardTooLong("format", too_long_message(fmt))
-    # Centre the block in its frame (layout put it at the top).
-    best.box.translate(0, max((room - best.body) / 2, 0))
-    return best.document, best.px
-
-
-def too_long_message(fmt: Format) -> str:
-    """What to do about a quotation that will not fit a format legibly."""
-    taller = [f.name for f in FORMATS.values() if f.height * (f.width - sum(f.frame[1::2])) >
-              fmt.height * (fmt.width - sum(fmt.frame[1::2])) and f.name != fmt.name]
-    other = (" or the " + " / ".join(taller) + " format") if taller else ""
-    return (f"this quotation is too long for a legible {fmt.name} card ({fmt.width}×{fmt.height} px, "
-            f"type no smaller than {fmt.min_px} px): choose a shorter excerpt (mark cuts with […]){other}")
-
-
-def rasterise(pdf: bytes, width: int, height: int, text: dict[str, str]) -> bytes:
-    """First PDF page → PNG of exactly ``width``×``height`` px with text metadata (one encode)."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
-    image = renderer.page_image(pdf, 0, width=width)
-    if image.size != (width, height):
-        # pdfium rounds the bitmap up: trim the sub-pixel sliver (or pad, never stretch type)
-        canvas = Image.new(image.mode, (width, height), image.getpixel((0, 0)))
-        canvas.paste(image.crop((0, 0, min(width, image.width), min(height, image.height))))
-        image = canvas
-    info = PngInfo()
-    for keyword, value in text.items():
-        info.add_itxt(keyword, value)  # iTXt: UTF-8, so names and quotes in any script survive
-    out = BytesIO()
-    image.save(out, format="PNG", pnginfo=info)
-    return out.getvalue()
-
-
-def png_text(data: CardQuote, author: str = "", source_url: str = "") -> dict[str, str]:
-    """The PNG's text chunks: Description/Alt (the alt text), Title, Author, Source."""
-    text = {"Title": f"{data.speaker}: {data.id}", "Description": data.alt, "Alt": data.alt,
-            "Author": author or data.speaker, "Source": source_url or data.source_line}
-    return text
-
-
-def _render_png(data: CardQuote, fmt: str, palette: str, mark: str, source_url: str) -> tuple[bytes, int]:
+def _render_png(job: Design) -> tuple[bytes, int]:
     """Fit, write the PDF and rasterise: ``(png, quote size in px)``; runs in a render process."""
-    format_, palette_, mark = check_choice(fmt, palette, mark)
-    document, px = fit(data, format_, palette_, mark)
-    pdf = renderer.document_pdf(document, PDF_OPTIONS)
-    return rasterise(pdf, format_.width, format_.height, png_text(data, source_url=source_url)), px
+    return card_render.render_png(job)
+
+
+def render_design(job: Design) -> bytes:
+    """The card's PNG alone (for batches through the render pool)."""
+    return card_render.render_png(job)[0]
+
+
+def design_key(job: Design) -> str:
+    """What determines a card's bytes (design, data, options): the cache file's name and the ETag."""
+    options = {"kind": "card", "version": VERSION, "format": job.format, "palette": job.palette.as_data(),
+               "mark": job.mark, "layout": job.layout, "highlight": highlights.as_value(job.highlight),
+               "image": job.image.as_data() if job.image is not None else None,
+               "logo": __import__("hashlib").sha256(job.logo).hexdigest()[:16] if job.logo else ""}
+    return renderer.cache_key(TEMPLATE, {"quote": asdict(job.quote), "source_url": job.source_url}, options)
+
+
+def cache_key(data: CardQuote, fmt: str, palette: str, mark: str = "", source_url: str = "", **options) -> str:
+    """The cache key of :func:`render_card` with the same arguments (``layout``, ``highlight``, ``image``, ``brand``)."""
+    return design_key(design(data, fmt, palette, mark, source_url=source_url, **options))
 
 
 def render_card(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "", *,
+                layout: str = DEFAULT_LAYOUT, highlight=None, image=None, brand=None,
                 cache_dir: str | Path | None = None, source_url: str = "", key: str | None = None,
                 limits: renderer.Limits | None = None) -> Card:
-    """Render one card (or take it from the cache); raises ``CardError`` / ``CardTooLong``.
+    """Render one card (or take it from the cache); raises ``CardError`` (``CardTooLong``) naming the field.
 
     The render runs in a render process under the renderer's time and memory limits. ``key`` is
     :func:`cache_key` of the same arguments when the caller has it already.
     """
-    _f, _p, mark = check_choice(fmt, palette, mark)
-    key = key or cache_key(data, fmt, palette, mark, source_url)
+    job = design(data, fmt, palette, mark, layout=layout, highlight=highlight, image=image, brand=brand,
+                 source_url=source_url)
+    key = key or design_key(job)
     chosen = {}
 
     def produce() -> bytes:
-        png, chosen["px"] = renderer.bounded(_render_png, data, fmt, palette, mark, source_url, limits=limits)
+        png, chosen["px"] = renderer.bounded(_render_png, job, limits=limits)
         return png
 
     png, _hit = renderer.cached_bytes(cache_dir, key, produce, ".png")
     return Card(png=png, quote_id=data.id, format=fmt, palette=palette, size_px=chosen.get("px", 0),
-                alt=data.alt, key=key)
+                alt=card_render.alt_text(job), key=key, layout=layout)
 
 
-def _card_pdf_here(data: CardQuote, fmt: str, palette: str, mark: str) -> bytes:
-    format_, palette_, mark_ = check_choice(fmt, palette, mark)
-    document, _px = fit(data, format_, palette_, mark_)
-    return renderer.document_pdf(document, PDF_OPTIONS)
-
-
-def card_pdf(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "") -> bytes:
+def card_pdf(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "",
+             **options) -> bytes:
     """The intermediate one-page PDF of a card (what the PNG is rasterised from)."""
-    return renderer.bounded(_card_pdf_here, data, fmt, palette, mark)
-
-
-def _fitted_px(data: CardQuote, fmt: str, palette: str, mark: str) -> int:
-    format_, palette_, mark_ = check_choice(fmt, palette, mark)
-    return fit(data, format_, palette_, mark_)[1]
+    return renderer.bounded(card_render.card_pdf_here, design(data, fmt, palette, mark, **options))
 
 
 def card_html(data: CardQuote, fmt: str = DEFAULT_FORMAT, palette: str = DEFAULT_PALETTE, mark: str = "",
-              px: int | None = None) -> str:
+              px: int | None = None, **options) -> str:
     """The HTML of a card at one quote size (the fitted size unless given): for comparisons and debugging."""
-    format_, palette_, mark = check_choice(fmt, palette, mark)
+    job = design(data, fmt, palette, mark, **options)
     if px is None:
-        px = renderer.bounded(_fitted_px, data, fmt, palette, mark)
-    return renderer.render_html(TEMPLATE, _context(data, format_, palette_, mark, [px]))
+        px = renderer.bounded(card_render.fitted_px, job)
+    return card_render.html_at(job, px)
 
 
 # -- the print-output contract: validate → gather → render, and one cache key ------------------
 
 @dataclass(frozen=True)
 class CardSpec:
-    """Everything that decides a card, validated: the quotation, format, palette, mark and language."""
+    """Everything that decides a card, validated: quotation, format, layout, palette, mark, language,
+    highlighted phrase (a range, or the phrase itself to find) and photo."""
 
     quote: str
     format: str = DEFAULT_FORMAT
@@ -473,14 +216,19 @@ class CardSpec:
     drafts: bool = False
     bilingual: bool = False
     source_url: str = ""
+    layout: str = DEFAULT_LAYOUT
+    highlight: str = ""
+    highlight_phrase: str = ""
+    image: int | None = None
 
 
 @dataclass(frozen=True)
 class CardContext:
-    """A card's spec with the quotation as plain data (re-verified, translated if asked)."""
+    """A card's spec resolved: the quotation as plain data (re-verified, translated if asked) and its design."""
 
     spec: CardSpec
     quote: CardQuote
+    design: Design | None = None
 
 
 def _flag(data: dict, name: str) -> bool:
@@ -490,15 +238,37 @@ def _flag(data: dict, name: str) -> bool:
     raise CardError(name, "use 1 (yes) or 0 (no)")
 
 
-def validate(data: dict) -> CardSpec:
-    """Check a card's plain data; :class:`CardError` names the first bad field."""
+def validate(data: dict, brand=None) -> CardSpec:
+    """Check a card's plain data; :class:`CardError` names the first bad field.
+
+    ``brand`` (the brand kit) makes the ``brand`` palette available.
+    """
     if not isinstance(data, dict):
         raise CardError("card", "expected a mapping of field: value")
     quote = data.get("quote")
     if not isinstance(quote, str) or not quote:
         raise CardError("quote", "give the id of a quotation")
-    fmt, palette = data.get("format", DEFAULT_FORMAT), data.get("palette", DEFAULT_PALETTE)
-    _f, _p, mark = check_choice(fmt, palette, data.get("mark") or "")
+    fmt, palette = data.get("format") or DEFAULT_FORMAT, data.get("palette") or DEFAULT_PALETTE
+    if palette == palettes.BRAND and brand is None:
+        from . import brand as brands
+
+        brand = brands.current()
+    _f, _p, mark = check_choice(fmt, palette, data.get("mark") or "", brand)
+    layout = data.get("layout") or DEFAULT_LAYOUT
+    image = data.get("image")
+    if image in (None, ""):
+        image = None
+    else:
+        try:
+            image = int(image)
+        except (TypeError, ValueError):
+            raise CardError("image", "give the number of a stored image") from None
+    check_layout(layout, image)
+    try:
+        span = highlights.parse(data.get("highlight") or None)
+    except highlights.HighlightError as exc:
+        raise CardError("highlight", exc.message) from None
+    phrase = " ".join(str(data.get("highlight_phrase") or "").split())
     lang = data.get("lang") or ""
     from .translations import LANGS
 
@@ -509,12 +279,36 @@ def validate(data: dict) -> CardSpec:
         raise CardError("bilingual", "a bilingual card stacks the original and its translation; "
                                      "choose lang=ru or lang=ar")
     return CardSpec(quote=quote, format=fmt, palette=palette, mark=mark, lang=lang, drafts=_flag(data, "drafts"),
-                    bilingual=bilingual, source_url=str(data.get("source_url") or ""))
+                    bilingual=bilingual, source_url=str(data.get("source_url") or ""), layout=layout,
+                    highlight=highlights.as_value(span), highlight_phrase=phrase if not span else "",
+                    image=image if layout == "photo" else None)
 
 
-def gather(spec: CardSpec, gettext=None) -> CardContext:
-    """Read the quotation (re-verified) and its translation when the card asks for one."""
-    from . import quotes, translations
+def shorter_alternatives(quote, limit: int) -> str:
+    """A sentence naming a shorter library quotation from the same paragraph (else the same speaker), or ""."""
+    from . import quotes
+    from .db import db
+    from .models import Quote
+
+    found = list(db.session.scalars(db.select(Quote).where(quotes.PRINTABLE, Quote.id != quote.id,
+                                                           Quote.speaker == quote.speaker)))
+    fitting = [q for q in found if len(q.text) <= limit]
+    same = sorted((q for q in fitting if q.anchor == quote.anchor), key=lambda q: -len(q.text))
+    if same:
+        return f". The library has a shorter quotation from the same paragraph: “{same[0].id}” ({len(same[0].text)} characters)"
+    themes = set(quote.theme_ids)
+    near = sorted(fitting, key=lambda q: (not (set(q.theme_ids) & themes), -len(q.text)))
+    if near:
+        return f". The library has a shorter quotation by {quote.speaker}: “{near[0].id}” ({len(near[0].text)} characters)"
+    return ""
+
+
+def gather(spec: CardSpec, gettext=None, brand=None) -> CardContext:
+    """Read the quotation (re-verified), its translation, the photo and the brand kit; check length and phrase.
+
+    ``brand`` defaults to the brand kit in force (``brand.current()``).
+    """
+    from . import brand as brands, images, quotes, translations
 
     quote = quotes.get_verified(spec.quote)
     if quote is None:
@@ -523,17 +317,32 @@ def gather(spec: CardSpec, gettext=None) -> CardContext:
         data = card_quote(quote, gettext, lang=spec.lang or None, drafts=spec.drafts, bilingual=spec.bilingual)
     except translations.MissingTranslation as exc:
         raise CardError("lang", exc.message) from None
-    return CardContext(spec, data)
+    kit = brand if brand is not None else brands.current()
+    image = None
+    if spec.image is not None:
+        try:
+            image = images.load(spec.image)
+        except LookupError:
+            raise CardError("image", f"no stored image {spec.image}") from None
+    fmt = FORMATS[spec.format]
+    if data.length > fmt.max_chars:
+        check_length(data, fmt, shorter_alternatives(quote, fmt.max_chars) if not spec.lang else "")
+    try:
+        span = highlights.find(data.text, spec.highlight_phrase) if spec.highlight_phrase else spec.highlight
+    except highlights.HighlightError as exc:
+        raise CardError("highlight", exc.message) from None
+    job = design(data, spec.format, spec.palette, spec.mark, layout=spec.layout, highlight=span,
+                 image=image, brand=kit, source_url=spec.source_url)
+    return CardContext(spec, data, job)
 
 
 def render(context: CardContext) -> bytes:
     """Pure: the card's data in, its PNG out (laid out, fitted and rasterised in a render process)."""
-    spec = context.spec
-    png, _px = renderer.bounded(_render_png, context.quote, spec.format, spec.palette, spec.mark, spec.source_url)
+    png, _px = renderer.bounded(_render_png, context.design)
     return png
 
 
 def key(spec: CardSpec, context: CardContext | None = None) -> str:
     """The card's cache key and ETag (:func:`campaign.render.cache_key`; ``context`` saves reading it again)."""
     context = context or gather(spec)
-    return cache_key(context.quote, spec.format, spec.palette, spec.mark, spec.source_url)
+    return design_key(context.design)

@@ -1,4 +1,4 @@
-"""Background jobs and schedules on Huey: message delivery, reminders, the retention purge.
+"""Background jobs and schedules on Huey: message delivery, reminders, the retention purge, batch builds.
 
 The queue lives in ``instance/jobs.sqlite3`` (``JOBS_DB``) by default, or in Redis when ``REDIS_URL``
 is set, so that several app servers and consumers share one queue. Each app gets its own Huey
@@ -18,7 +18,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from sqlalchemy import event
 
-from . import messages, retention
+from . import builds, messages, retention
 from . import reminders as reminders_module
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,21 @@ class Jobs:
             log.info("purge: %d signup(s) of %d group(s), %d session(s), %d message(s) deleted",
                      report.signups, report.groups, report.sessions, report.outbox_messages)
 
+        @huey.task(name="build")
+        @in_app
+        def build(build_id, kind, spec):
+            """Make one batch build (a card ZIP, a pack, a kit, a carousel), recording its progress."""
+            return builds.run(huey, build_id, kind, spec)
+
+        @huey.periodic_task(crontab(hour="3", minute="37"), name="builds-purge")
+        @in_app
+        def builds_purge():
+            """Delete finished builds nobody downloaded for ``BUILDS_KEEP_DAYS`` days (daily)."""
+            removed = builds.purge(float(app.config.get("BUILDS_KEEP_DAYS", 7)))
+            log.info("builds purge: %d file(s) deleted", removed)
+
         self.deliver, self.sweep, self.reminders, self.purge = deliver, sweep, reminders, purge
+        self.build, self.builds_purge = build, builds_purge
 
 
 def make_huey(config, instance_path: str):

@@ -27,7 +27,7 @@ EXTENSION = "handbill.limiter"
 
 # Endpoints (and methods) that may start a render: a cache miss lays out pages and rasterises them.
 RENDER_ENDPOINTS = {
-    "cards.card_png": "GET", "cards.download": "GET", "leaflets.preview_json": "GET",
+    "cards.card_png": "GET", "cards.download": "GET", "cards.layout_thumbnail": "GET", "leaflets.preview_json": "GET",
     "leaflets.preview_png": "GET", "leaflets.pdf": "GET", "leaflets.new": "POST", "packs.new": "POST",
     "packs.preview": "POST", "groups.pack_pdf": "GET",
 }

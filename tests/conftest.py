@@ -112,6 +112,7 @@ def make_app(database_uri, tmp_path):
     def factory(**config):
         app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri,
                           "CACHE_DIR": str(tmp_path / "cache"), "JOBS_DB": str(tmp_path / "jobs.sqlite3"),
+                          "BUILDS_DIR": str(tmp_path / "builds"),
                           **config})
         apps.append(app)
         return app

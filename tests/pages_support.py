@@ -25,6 +25,9 @@ PUBLIC = [
     ("group", "/groups/{group}"),
     ("manage", "/groups/manage/{token}"),
     ("manage-welcome", "/groups/manage/{token}?welcome=1"),
+    ("build-done", "/builds/{build_done}"),
+    ("build-running", "/builds/{build_running}"),
+    ("build-failed", "/builds/{build_failed}"),
     ("login", "/login"),
     ("not-found", "/quotes/no-such-quote"),
     ("method-not-allowed", "/logout"),
@@ -39,6 +42,9 @@ STAFF = [
     ("pack-builder", "/packs/new"),
     ("cards", "/cards"),
     ("cards-batch", "/cards?quotes=open-air-prison&formats=square"),
+    ("carousel", "/carousel"),
+    ("thread", "/thread"),
+    ("thread-x", "/thread?theme=aleppo-siege&platform=x"),
     ("questions", "/packs/questions"),
     ("question-new", "/packs/questions/new"),
     ("translations", "/translations/"),
@@ -65,7 +71,23 @@ def prepare(app) -> dict[str, str]:
         groups.join(group, groups.SignupInput(**_reader(1)))  # on the waiting list: the roster shows both lists
         source = db.session.scalars(db.select(Source.slug).order_by(Source.slug)).first()
     _brand_and_photo(app, owner)
-    return {"group": group, "token": token, "source": source}
+    return {"group": group, "token": token, "source": source, **_builds(app)}
+
+
+def _builds(app) -> dict[str, str]:
+    """A finished, a running and a failed build (their records only), for the build pages."""
+    from campaign import builds, jobs
+
+    found = {}
+    with app.app_context():
+        huey = jobs.jobs(app).huey
+        for state, done, error in (("done", 12, ""), ("running", 3, ""), ("failed", 5, "the og card: too long")):
+            status = builds.Status(f"{state}-build-page-0000000", "kit", "0" * 64, "kit-open-air-prison-en.zip",
+                                   ".zip", state, done, 12, step="open-air-prison-square.png" if done < 12 else "",
+                                   error=error, error_kind="render" if error else "")
+            builds.record(huey, status)
+            found[f"build_{state}"] = status.id
+    return found
 
 
 def _brand_and_photo(app, owner: int) -> None:

@@ -18,7 +18,7 @@ def _values(app, group_key: str) -> dict:
     """Real values for every URL parameter, so a request reaches the view rather than a 404."""
     return {"quote_id": "open-air-prison", "lang": "ru", "key": group_key, "token": "x" * 43, "signup_id": 1,
             "question_id": 1, "slug": "al-shami-2016", "page": 1, "message_id": 1, "filename": "css/site.css",
-            "name": "x", "user_id": 1, "invite_id": 1, "image_id": 1, "ext": "jpg"}
+            "name": "x", "user_id": 1, "invite_id": 1, "image_id": 1, "ext": "jpg", "build_id": "x" * 24}
 
 
 def _routes(app, group_key: str):

@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import resource
 import threading
-from concurrent.futures import CancelledError, wait
+from concurrent.futures import CancelledError, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -208,3 +208,47 @@ def _result(future, limits: Limits):
         raise RenderError(f"the render took longer than {limits.seconds:g} seconds and was stopped") from None
     except CancelledError:  # pragma: no cover - cancelled by a pool stopping at exit
         raise RenderUnavailable("the renderer is shutting down; please try again in a moment") from None
+
+
+def bounded_each(fn: Callable[..., Any], jobs: list[tuple], *, limits: Limits | None = None):
+    """Run ``fn(*args)`` for every ``args`` in ``jobs`` in the render pool, all scheduled at once.
+
+    Yields ``(index, result, error)`` as each finishes (``error`` a :class:`RenderError` or None): the
+    pool's ``slots`` processes work in parallel, under the same time and memory limits as
+    :func:`bounded`. A job whose render process died is tried once more on its own.
+    """
+    limits = limits or current_limits()
+    if _in_worker or not jobs:
+        for index, args in enumerate(jobs):
+            try:
+                yield index, fn(*args), None
+            except RenderError as exc:
+                yield index, None, exc
+        return
+    running = pool(limits)
+    pending, direct = {}, []
+    for index, args in enumerate(jobs):
+        try:
+            pending[running.schedule(_run, args=(fn, args, {}), timeout=limits.seconds)] = index
+        except RuntimeError:  # the pool broke: these go one by one (bounded starts another pool)
+            direct.append(index)
+    for index in direct:
+        yield index, *_one(fn, jobs[index], limits)
+    for future in as_completed(pending):
+        index = pending[future]
+        try:
+            yield index, future.result(), None
+        except RenderError as exc:
+            yield index, None, exc
+        except TimeoutError:
+            yield index, None, RenderError(f"the render took longer than {limits.seconds:g} seconds and was stopped")
+        except (ProcessExpired, BrokenProcessPool, CancelledError):
+            yield index, *_one(fn, jobs[index], limits)
+
+
+def _one(fn, args: tuple, limits: Limits) -> tuple[Any, RenderError | None]:
+    """One job through :func:`bounded`: ``(result, None)`` or ``(None, error)``."""
+    try:
+        return bounded(fn, *args, limits=limits), None
+    except RenderError as exc:
+        return None, exc

@@ -15,6 +15,8 @@ NAV = [
 # Entries only the roles named may use, shown only to them.
 ROLE_NAV = [
     ("pamphlets.index", _l("Pamphlets"), ("organizer",)),
+    ("kit.carousel_new", _l("Carousel"), ("organizer", "admin")),
+    ("kit.thread_page", _l("Thread"), ("organizer", "admin")),
     ("review.index", _l("Awaiting review"), ("editor", "translator")),
     ("images.index", _l("Photos"), ("organizer", "admin")),
     ("brand.index", _l("Brand kit"), ("admin",)),
@@ -26,11 +28,11 @@ def register(app):
     from . import account, api, home, quotes, sources, translations, auth, groups, cards, packs, outbox, users
 
     from . import leaflets, pamphlets, review, thumbnails
-    from . import brand, images
+    from . import brand, builds, images, kit
     from ..forms import csrf_field_value
     app.context_processor(csrf_field_value)
     for module in (home, sources, quotes, api, translations, leaflets, auth, groups, cards, packs, outbox, account,
-                   users, pamphlets, review, thumbnails, brand, images):
+                   users, pamphlets, review, thumbnails, brand, images, builds, kit):
         app.register_blueprint(module.bp)
 
     @app.context_processor

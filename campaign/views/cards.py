@@ -1,21 +1,17 @@
 """Quote cards: one card as PNG, the batch page with previews, ZIP downloads."""
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 from urllib.parse import urljoin
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
-from wtforms.fields.choices import SelectChoice
+from flask_babel import gettext as _
 
-from .. import authz, cards, cards_batch, languages, quotes, render, translations
-from ..forms import Form, MultiCheckboxField
-from ..db import db
-from ..models import Quote
+from .. import (authz, brand as brands, build_kinds, cards, cards_batch, highlight, images, languages, palettes,
+               quotes, render, thumbnails, translations)
+from ..build_plan import Plan
+from ..forms.cards import CardsForm
+from .builds import page_or_file, start
 
 bp = Blueprint("cards", __name__)
 
@@ -37,14 +33,21 @@ def absolute(path: str) -> str:
     return urljoin(current_app.config["BASE_URL"].rstrip("/") + "/", path.lstrip("/"))
 
 
-def default_mark() -> str:
-    """The campaign's own mark or handle for cards that ask for none (``CARD_MARK``, empty by default)."""
-    return str(current_app.config.get("CARD_MARK") or "")
+def default_mark(brand=None) -> str:
+    """The campaign's mark for cards that ask for none: ``CARD_MARK``, else the brand kit's campaign name."""
+    configured = str(current_app.config.get("CARD_MARK") or "")
+    if configured:
+        return configured
+    kit = brand or brands.current()
+    return kit.name if kit.name and kit.name != brands.DEFAULT_NAME else ""
 
 
 def card_url(quote_id: str, key: str, fmt: str, palette: str, mark: str = "", **extra) -> str:
     """The versioned URL of one card (``v`` pins the content, so it is cached for good)."""
-    params = {"format": fmt, "palette": palette, "v": key[:16], **extra}
+    params = {"format": fmt, "palette": palette, "v": key[:16],
+              **{name: value for name, value in extra.items() if value not in (None, "")}}
+    if params.get("layout") == cards.DEFAULT_LAYOUT:
+        del params["layout"]
     if mark:
         params["mark"] = mark
     return url_for("cards.card_png", quote_id=quote_id, **params)
@@ -52,59 +55,87 @@ def card_url(quote_id: str, key: str, fmt: str, palette: str, mark: str = "", **
 
 @bp.app_template_global("quote_cards")
 def quote_cards(quote, palette: str | None = None, mark: str | None = None) -> dict:
-    """What a quote page shows and announces about the quote's cards (URLs, alt text, sizes)."""
-    if palette not in cards.PALETTES:
-        palette = cards.DEFAULT_PALETTE
+    """What a quote page shows and announces about the quote's cards (URLs, alt text, sizes).
+
+    Formats the quotation is too long for are left out (no card to show); ``og`` is None then.
+    """
+    kit = brands.current()
+    if palette not in palettes.names(kit):
+        palette = kit.palette if kit.palette in palettes.names(kit) else cards.DEFAULT_PALETTE
     if mark is None:
-        mark = " ".join(default_mark().split())[:cards.MARK_MAX]
+        mark = " ".join(default_mark(kit).split())[:cards.MARK_MAX]
     data = cards.card_quote(quote)
     source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
     items = []
     for fmt in cards.FORMATS.values():
-        key = cards.cache_key(data, fmt.name, palette, mark, source_url)
+        if data.length > fmt.max_chars:
+            continue
+        key = cards.cache_key(data, fmt.name, palette, mark, source_url, brand=kit)
         items.append({"format": fmt, "key": key, "url": card_url(quote.id, key, fmt.name, palette, mark),
                       "download": card_url(quote.id, key, fmt.name, palette, mark, download=1),
                       "filename": cards.filename(quote.id, fmt.name)})
     by_name = {i["format"].name: i for i in items}
-    return {"alt": data.alt, "palette": palette, "palettes": list(cards.PALETTES.values()), "items": items,
-            "preview": by_name[cards.DEFAULT_FORMAT], "og": by_name["og"],
-            "og_image": absolute(by_name["og"]["url"]), "page_url": source_url, "format_names": list(cards.FORMATS)}
+    og = by_name.get("og")
+    return {"alt": data.alt, "palette": palette, "palettes": [palettes.resolve(n, kit) for n in palettes.names(kit)],
+            "items": items, "preview": by_name.get(cards.DEFAULT_FORMAT) or (items[0] if items else None), "og": og,
+            "og_image": absolute(og["url"]) if og else "", "page_url": source_url,
+            "format_names": [i["format"].name for i in items]}
 
 
 @bp.get("/cards/palettes.css")
 @authz.public
 def palettes_css():
     """Swatch colours for the palette pickers, from the same data the cards use (no inline styles: CSP)."""
+    kit = brands.current()
     rules = [f".palette-{p.name} {{ background: {p.background}; color: {p.text}; "
-             f"box-shadow: inset 0 -0.35em 0 {p.accent}; }}" for p in cards.PALETTES.values()]
+             f"box-shadow: inset 0 -0.35em 0 {p.accent}; }}" for p in (palettes.resolve(n, kit) for n in palettes.names(kit))]
     return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
 
 
+def card_params(args, quote_id: str, brand) -> dict:
+    """A card's parameters from a query string (the card URL, the API), defaults filled in."""
+    return {"quote": quote_id, "format": args.get("format", cards.DEFAULT_FORMAT),
+            "palette": args.get("palette", cards.DEFAULT_PALETTE), "layout": args.get("layout", cards.DEFAULT_LAYOUT),
+            "highlight": args.get("highlight", ""), "highlight_phrase": args.get("phrase", ""),
+            "image": args.get("image") or None,
+            "mark": args.get("mark", default_mark(brand)), "lang": args.get("lang", ""),
+            "drafts": args.get("drafts", "0"), "bilingual": args.get("bilingual", "0"),
+            "source_url": absolute(url_for("quotes.detail", quote_id=quote_id))}
+
+
+def card_context(args, quote_id: str):
+    """Validate and gather a card from a query string: ``(spec, context)``; aborts 400/403/404/422 naming the field."""
+    kit = brands.current()
+    try:
+        spec = cards.validate(card_params(args, quote_id, kit), brand=kit)
+    except cards.CardError as exc:
+        abort(400, str(exc))
+    if spec.drafts or spec.image is not None or spec.mark != " ".join(default_mark(kit).split())[:cards.MARK_MAX]:
+        # Anyone's own words, an unreviewed translation or a stored photo make a custom render, not the library's.
+        authz.require("organizer", "editor", "translator")
+    try:
+        context = cards.gather(spec, _card_gettext(spec.lang or None), brand=kit)
+    except cards.CardTooLong as exc:
+        abort(422, str(exc))
+    except cards.CardError as exc:
+        abort({"quote": 404, "highlight": 400, "image": 404}.get(exc.field, 422), str(exc) if exc.field != "quote" else exc.message)
+    return spec, context
+
+
 @bp.get("/quotes/<quote_id>/card.png")
-@authz.public(note="library cards; a custom mark or draft translations need a role")
+@authz.public(note="library cards; a custom mark, a stored photo or draft translations need a role")
 def card_png(quote_id):
     """One quote card as PNG: re-verified quote, cached bytes, ETag and long Cache-Control.
 
+    ``layout`` (quote-mark, split, photo with ``image=<id>``, minimal); ``highlight=start-end`` (or
+    ``phrase=…``) sets a phrase of the printed text in the accent colour (a range outside it: 400);
     ``lang=ru|ar`` prints the quotation's reviewed translation (``drafts=1`` allows a draft, marked as
     such; ``bilingual=1`` stacks the original under it); without a usable translation: 422 naming it.
-    The card goes through the print-output contract: validate → gather → key → render.
+    A quotation longer than the format takes: 422 suggesting an excerpt. The card goes through the
+    print-output contract: validate → gather → key → render.
     """
     args = request.args
-    try:
-        spec = cards.validate({"quote": quote_id, "format": args.get("format", cards.DEFAULT_FORMAT),
-                               "palette": args.get("palette", cards.DEFAULT_PALETTE),
-                               "mark": args.get("mark", default_mark()), "lang": args.get("lang", ""),
-                               "drafts": args.get("drafts", "0"), "bilingual": args.get("bilingual", "0"),
-                               "source_url": absolute(url_for("quotes.detail", quote_id=quote_id))})
-    except cards.CardError as exc:
-        abort(400, str(exc))
-    if spec.drafts or spec.mark != " ".join(default_mark().split())[:cards.MARK_MAX]:
-        # A card of anyone's own words or of an unreviewed translation is a custom render, not the library's.
-        authz.require("organizer", "editor", "translator")
-    try:
-        context = cards.gather(spec, _card_gettext(spec.lang or None))
-    except cards.CardError as exc:
-        abort(404 if exc.field == "quote" else 422, exc.message)
+    spec, context = card_context(args, quote_id)
     key = cards.key(spec, context)
     headers = {"ETag": f'"{key}"',
                "Cache-Control": IMMUTABLE if args.get("v") == key[:16] else REVALIDATE}
@@ -113,10 +144,47 @@ def card_png(quote_id):
     try:
         png, _hit = render.cached_bytes(_cache_dir(), key, lambda: cards.render(context), ".png")
     except cards.CardTooLong as exc:
-        abort(422, exc.message)
+        abort(422, str(exc))
     disposition = "attachment" if args.get("download") else "inline"
-    headers["Content-Disposition"] = f'{disposition}; filename="{cards.filename(spec.quote, spec.format)}"'
+    headers["Content-Disposition"] = f'{disposition}; filename="{cards.filename(spec.quote, spec.format, spec.layout)}"'
     return Response(png, mimetype="image/png", headers=headers)
+
+
+THUMB_WIDTH = 240
+
+
+@bp.get("/cards/layouts/<name>.png")
+@authz.requires("organizer")
+def layout_thumbnail(name):
+    """A small square preview of a layout with the library's shortest quotation (rendered once, cached)."""
+    layout = name
+    if layout not in cards.LAYOUTS:
+        abort(404)
+    kit = brands.current()
+    stored = images.choices() if layout == "photo" else []
+    photo = stored[0][0] if stored else None
+    if layout == "photo" and photo is None:
+        abort(404)
+    shortest = min(quotes.search(), key=lambda q: len(q.text), default=None)
+    if shortest is None:
+        abort(404)
+    spec, context = card_context({"layout": layout, "image": photo, "mark": default_mark(kit),
+                                  "palette": request.args.get("palette", cards.DEFAULT_PALETTE)}, shortest.id)
+    key = cards.key(spec, context)
+    response = current_app.response_class(mimetype="image/png")
+    response.set_etag(key)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    if request.if_none_match.contains(key):
+        response.status_code = 304
+        return response
+
+    def produce() -> bytes:
+        png, _hit = render.cached_bytes(_cache_dir(), key, lambda: cards.render(context), ".png")
+        return render.bounded(thumbnails.shrink, png, THUMB_WIDTH)
+
+    thumb, _hit = render.cached_bytes(_cache_dir(), f"{key}-thumb{THUMB_WIDTH}", produce, ".png")
+    response.set_data(thumb)
+    return response
 
 
 def _card_gettext(lang: str | None):
@@ -133,62 +201,17 @@ def _card_gettext(lang: str | None):
 
 
 
-class CardsForm(Form):
-    """A batch of cards: a theme or chosen quotations, the formats, one palette, an optional mark."""
-
-    class Meta:
-        csrf = False  # a GET form that only reads: previews and downloads change nothing
-
-    theme = SelectField(_l("Theme"), validators=[Optional()])
-    quotes = MultiCheckboxField(_l("Or choose quotations"))
-    formats = MultiCheckboxField(_l("Formats"))
-    palette = RadioField(_l("Palette"), default=cards.DEFAULT_PALETTE)
-    mark = StringField(_l("Campaign mark or handle (optional, small line at the bottom)"),
-                       validators=[Optional(), Length(max=cards.MARK_MAX)])
-    lang = SelectField(_l("Language of the cards"), choices=[SelectChoice(c, n) for c, n in languages.choices()],
-                       default="en")
-    drafts = BooleanField(_l("Allow draft translations (each card is marked “draft translation”)"))
-
-    def fill_choices(self):
-        """Themes, quotations, formats and palettes from the library and the card module."""
-        self.theme.choices = [("", _("— none —"))] + [(t.id, t.name) for t in quotes.themes()]
-        self.quotes.choices = [(q.id, f"{q.speaker}: {q.text[:90]}{'…' if len(q.text) > 90 else ''}")
-                               for q in db.session.scalars(db.select(Quote).where(quotes.PRINTABLE)
-                                                          .order_by(Quote.position, Quote.id))]
-        self.formats.choices = [(f.name, f"{_(f.label)} ({f.width}×{f.height}, {_(f.use)})")
-                                for f in cards.FORMATS.values()]
-        self.palette.choices = [(p.name, _(p.label)) for p in cards.PALETTES.values()]
-
-    def validate_quotes(self, field):
-        """A theme or at least one quotation, not both."""
-        if not self.theme.data and not field.data:
-            raise ValidationError(_("Choose a theme or at least one quotation."))
-        if self.theme.data and field.data:
-            raise ValidationError(_("Choose a theme or quotations, not both."))
-
-    def validate_formats(self, field):
-        """At least one format, and not more cards than one download should hold."""
-        if not field.data:
-            raise ValidationError(_("Choose at least one format."))
-
-    def selected(self) -> list[Quote]:
-        """The chosen quotations, each re-verified against its source."""
-        if self.theme.data:
-            found = quotes.search(theme=self.theme.data)
-            for q in found:
-                quotes.verify(q)
-            return found
-        return quotes.get_many_verified(list(self.quotes.data))
-
-
 def _batch_form():
     """The batch form filled from the query string, validated (or None when nothing was asked yet)."""
+    kit = brands.current()
     form = CardsForm(request.args)
-    form.fill_choices()
+    form.fill_choices(kit)
+    form.brand, form.photo, form.span = kit, None, None
     if not request.args:
         form.formats.data = [cards.DEFAULT_FORMAT]
-        form.palette.data = cards.DEFAULT_PALETTE
-        form.mark.data = default_mark()
+        form.palette.data = kit.palette if kit.palette in palettes.names(kit) else cards.DEFAULT_PALETTE
+        form.layout.data = cards.DEFAULT_LAYOUT
+        form.mark.data = default_mark(kit)
         return form, None
     if not form.validate():
         return form, None
@@ -203,6 +226,21 @@ def _batch_form():
     except translations.MissingTranslation as exc:
         form.lang.errors = list(form.lang.errors) + [exc.message]
         return form, None
+    options = form.spec_options()
+    if options["image"]:
+        try:
+            form.photo = images.load(int(options["image"]))
+        except (LookupError, ValueError):
+            form.image.errors = list(form.image.errors) + [_("There is no such photo.")]
+            return form, None
+    if options["highlight"] or options["highlight_phrase"]:
+        text = _card_data(form, chosen[0]).text  # the text as printed: in the card's language
+        try:
+            form.span = (highlight.find(text, options["highlight_phrase"]) if options["highlight_phrase"]
+                         else highlight.check(text, highlight.parse(options["highlight"])))
+        except highlight.HighlightError as exc:
+            form.highlight.errors = list(form.highlight.errors) + [exc.message]
+            return form, None
     total = len(chosen) * len(form.formats.data)
     if total > MAX_BATCH:
         form.formats.errors = list(form.formats.errors) + [
@@ -228,18 +266,27 @@ def _language_params(form) -> dict:
 
 
 def _batch(form, chosen) -> list[dict]:
-    """The cards of a batch, in quotation then format order, with their URLs and alt text."""
+    """The cards of a batch, in quotation then format order, with their URLs and alt text (or why not made)."""
     mark = " ".join((form.mark.data or "").split())
+    layout = form.layout.data or cards.DEFAULT_LAYOUT
     out = []
     for quote in chosen:
         data = _card_data(form, quote)
-        extra = _language_params(form)
+        extra = {**_language_params(form), "layout": layout,
+                 "image": form.photo.id if form.photo is not None else None,
+                 "highlight": highlight.as_value(form.span)}
         source_url = absolute(url_for("quotes.detail", quote_id=quote.id))
         for name in [f for f in cards.FORMATS if f in form.formats.data]:
-            key = cards.cache_key(data, name, form.palette.data, mark, source_url)
-            out.append({"quote": quote, "data": data, "format": cards.FORMATS[name], "mark": mark,
-                        "source_url": source_url, "filename": cards.filename(quote.id, name),
-                        "url": card_url(quote.id, key, name, form.palette.data, mark, **extra),
+            job = cards_batch.Job(data, name, form.palette.data, mark, _cache_dir(), source_url, layout,
+                                  form.span, form.photo, form.brand)
+            item = {"quote": quote, "data": data, "format": cards.FORMATS[name], "mark": mark, "job": job,
+                    "source_url": source_url, "filename": cards.filename(quote.id, name, layout), "error": ""}
+            try:
+                key = cards.design_key(job.design())
+            except cards.CardError as exc:
+                out.append({**item, "error": exc.message})
+                continue
+            out.append({**item, "url": card_url(quote.id, key, name, form.palette.data, mark, **extra),
                         "download": card_url(quote.id, key, name, form.palette.data, mark, download=1, **extra)})
     return out
 
@@ -258,24 +305,23 @@ def index():
 @bp.get("/cards/cards.zip")
 @authz.requires("organizer")
 def download():
-    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``."""
+    """A ZIP of the batch's PNGs plus ``alt-text.csv`` and ``alt-text.txt``, made by a build job.
+
+    A ZIP made before is sent at once; otherwise the build's page shows its progress (or, when the
+    job ran at once, the ZIP is sent)."""
     form, chosen = _batch_form()
     if chosen is None:
         problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()]
         abort(400, "; ".join(problems) or _("Choose a theme or quotations and at least one format."))
-    results = []
+    lang = form.lang.data if form.lang.data in languages.CODES else "en"
+    items, keys = [], []
     for item in _batch(form, chosen):
-        job = cards_batch.Job(item["data"], item["format"].name, form.palette.data, item["mark"], _cache_dir(),
-                              item["source_url"])
-        results.append(cards_batch.run_job(job))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for result in results:
-            if result.png:
-                # PNGs are compressed already: store them as they are
-                archive.writestr(result.filename, result.png, compress_type=zipfile.ZIP_STORED)
-        for name, body in cards_batch.alt_text_files(results).items():
-            archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+        job = item["job"]
+        items.append(build_kinds.card_item(item["quote"].id, item["format"].name, form.palette.data, item["mark"],
+                                           lang, bool(form.drafts.data), item["source_url"], layout=job.layout,
+                                           highlight=highlight.as_value(form.span),
+                                           image=form.photo.id if form.photo is not None else None))
+        keys.append(item["error"] or cards.design_key(job.design()))
     name = f"cards-{form.theme.data or 'selection'}-{form.palette.data}.zip"
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    plan = Plan(build_kinds.cards_key(keys, [i["quote"] + "-" + i["format"] for i in items]), name, len(items))
+    return page_or_file(start("cards", {"items": items}, plan))

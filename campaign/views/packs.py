@@ -18,7 +18,9 @@ from ..forms import Form
 from ..forms.packs import PackForm, options
 from ..db import db
 from ..models import Question, Theme
+from ..build_plan import Plan, render_cached
 from ..pamphlets import PamphletError
+from .builds import page_or_file, start
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
 
@@ -110,6 +112,17 @@ def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
     return packs.build(spec, cache_dir=current_app.config.get("CACHE_DIR"), imposition=imposition)
 
 
+def _download(spec: packs.PackSpec, imposition: str):
+    """The PDF at once when the render cache holds it; otherwise a build job (its page, or the file if it is done)."""
+    name = _download_name(spec, imposition)
+    key = packs.key(spec, {**packs.gather(spec), "imposition": imposition})
+    if render_cached(current_app.config.get("CACHE_DIR"), key, ".pdf"):
+        return Response(_build(spec, imposition), mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    data = {"pack": spec.as_data(), "imposition": imposition, "filename": name}
+    return page_or_file(start("pack", data, Plan(key, name, 1, ".pdf", "application/pdf")))
+
+
 def _thumbnails(spec: packs.PackSpec) -> tuple[list[str], int]:
     """PNG data: URIs of the first pages and the page count (CSP allows data: images only from us)."""
     pdf, key = packs.build_keyed(spec, cache_dir=current_app.config.get("CACHE_DIR"), imposition="none")
@@ -176,10 +189,7 @@ def new():
         try:
             if action in ("download", "pdf"):
                 imposition = form.imposition.data if action == "download" else "none"
-                pdf = _build(spec, imposition)
-                return Response(pdf, mimetype="application/pdf", headers={
-                    "Content-Disposition": f'attachment; filename="{_download_name(spec, imposition)}"',
-                    "Cache-Control": "no-store"})
+                return _download(spec, imposition)
             if action == "save":
                 if not form.name.data:
                     form.name.errors = list(form.name.errors) + [_("Give the pamphlet a name to save it.")]
