@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -247,29 +248,26 @@ def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
 CATALOGS = Path(__file__).resolve().parent / "translations"
 
 
-_STAMP_QUERIES: list = []
+@lru_cache(maxsize=1)
+def _stamp_queries() -> tuple:
+    """The statements :func:`version` runs, built once."""
+    from sqlalchemy import cast
 
+    from .models import QuoteTranslation
+    from .models.library import quote_themes
 
-def _stamp_queries() -> list:
-    """The statements :func:`version` runs, built on first use."""
-    if not _STAMP_QUERIES:
-        from sqlalchemy import func
-
-        from .models import QuoteTranslation
-        from .models.library import quote_themes
-
-        tables = (Quote, Question, QuoteTranslation)
-        counted = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
-        latest = [select(func.max(t.updated_at)).scalar_subquery() for t in tables]
-        _STAMP_QUERIES.extend([
-            select(*counted, *latest),
-            select(Source.id, Source.slug, Source.sha256, Source.title, Source.interviewee, Source.publisher,
-                   Source.published, Source.url, Source.meta).order_by(Source.id),
-            select(Theme.id, Theme.name, Theme.description, Theme.position).order_by(Theme.id),
-            select(quote_themes.c.quote_id, quote_themes.c.theme_id).order_by(quote_themes.c.quote_id,
-                                                                               quote_themes.c.theme_id),
-        ])
-    return _STAMP_QUERIES
+    # every row as stored (an edit made by hand in the database counts too); dates as the database's own
+    # text (no parsing); each table in the order of its key
+    rows = tuple(select(*[cast(c, db.String) if isinstance(c.type, db.DateTime) else c
+                          for c in table.__table__.columns]).order_by(*table.__table__.primary_key.columns)
+                 for table in (Quote, Question, QuoteTranslation))
+    return rows + (
+        select(Source.id, Source.slug, Source.sha256, Source.title, Source.interviewee, Source.publisher,
+               Source.published, Source.url, Source.meta).order_by(Source.id),
+        select(Theme.id, Theme.name, Theme.description, Theme.position).order_by(Theme.id),
+        select(quote_themes.c.quote_id, quote_themes.c.theme_id).order_by(quote_themes.c.quote_id,
+                                                                           quote_themes.c.theme_id),
+    )
 
 
 def version() -> str:
@@ -277,10 +275,8 @@ def version() -> str:
     request: any change to a source, theme, quotation (or its themes), question or translation, or to
     the glossary, the translated library texts or the message catalogues gives another stamp.
 
-    Quotations, questions and translations count by number and latest ``updated_at`` (set on every
-    insert and update, so an edit, an addition or a removal all show); the small tables (sources, by
-    their text's digest, themes, the quotations' themes) by their rows; files by name, size and
-    modification time.
+    Rows are hashed as stored, so a change made by any process, or by hand in the database, counts;
+    a source by its text's digest; files by name, size and modification time.
     """
     import hashlib
 

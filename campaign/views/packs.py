@@ -115,7 +115,7 @@ def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
 def _download(spec: packs.PackSpec, imposition: str):
     """The PDF at once when the render cache holds it; otherwise a build job (its page, or the file if it is done)."""
     name = _download_name(spec, imposition)
-    key = packs.key(spec, {**packs.gather(spec), "imposition": imposition})
+    key = packs.key(spec, imposition=imposition)  # from the spec and the library's stamp: no gathering
     if render_cached(current_app.config.get("CACHE_DIR"), key, ".pdf"):
         return Response(_build(spec, imposition), mimetype="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
