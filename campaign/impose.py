@@ -52,36 +52,43 @@ def mirrored(pair: tuple, binding: str) -> tuple:
     return pair[::-1] if binding == "right" else pair
 
 
-def saddle_order(count: int) -> list[tuple[Slot, Slot]]:
+def reading_slots(count: int, multiple: int, back_cover: bool = False) -> list[Slot]:
+    """The pages of the folded booklet in reading order, padded with blanks to whole sheets: at the end,
+    or with ``back_cover`` just before the last page, so the back cover stays on the outside."""
+    total = padded(count, multiple)
+    blanks: list[Slot] = [None] * (total - count)
+    pages: list[Slot] = list(range(count))
+    if back_cover and count > 1:
+        return pages[:-1] + blanks + pages[-1:]
+    return pages + blanks
+
+
+def saddle_order(count: int, back_cover: bool = False, multiple: int = 4) -> list[tuple[Slot, Slot]]:
     """For each sheet side in printing order (front, back, front, …): the (left, right) pages.
 
     Sheet ``i`` of a booklet of ``n`` pages (padded to a multiple of 4) carries on its front
     the last-but-``2i`` page on the left and page ``2i+1`` on the right, and on its back page
-    ``2i+2`` on the left and the last-but-``2i+1`` on the right (1-based); pages beyond the
-    original count are blanks.
+    ``2i+2`` on the left and the last-but-``2i+1`` on the right (1-based); the padding is blank
+    (see :func:`reading_slots` for where it goes).
     """
-    total = padded(count, 4)
-
-    def slot(index: int) -> Slot:
-        return index if index < count else None
-
+    slots = reading_slots(count, multiple, back_cover)
+    total = len(slots)
     sides = []
     for i in range(total // 4):
-        sides.append((slot(total - 1 - 2 * i), slot(2 * i)))
-        sides.append((slot(2 * i + 1), slot(total - 2 - 2 * i)))
+        sides.append((slots[total - 1 - 2 * i], slots[2 * i]))
+        sides.append((slots[2 * i + 1], slots[total - 2 - 2 * i]))
     return sides
 
 
-def zine_order(count: int) -> list[tuple[tuple[Slot, Slot], tuple[Slot, Slot]]]:
+def zine_order(count: int, back_cover: bool = False) -> list[tuple[tuple[Slot, Slot], tuple[Slot, Slot]]]:
     """For each A4 side in printing order: the (top, bottom) halves, each a (left, right) pair.
 
     The A6 pages are imposed as a saddle-stitched A5 booklet (padded to a multiple of 8 so the
-    A5 sheets pair up); A5 sheet ``k`` goes on the top half of A4 sheet ``k`` and sheet
-    ``k + m/2`` on its bottom half, so one cut across the stack gives two piles that stack in order.
+    A5 sheets pair up: 8 pages on one A4 sheet, 16 on two, …); A5 sheet ``k`` goes on the top half
+    of A4 sheet ``k`` and sheet ``k + m/2`` on its bottom half, so one cut across the stack gives two
+    piles that stack in order.
     """
-    sides = saddle_order(padded(count, 8))
-    sides = [(l if l is not None and l < count else None, r if r is not None and r < count else None)
-             for l, r in sides]
+    sides = saddle_order(count, back_cover, multiple=8)
     sheets = len(sides) // 2  # A5 sheets
     half = sheets // 2
     out = []
@@ -127,15 +134,18 @@ class _Sheets:
         self.placed: dict[int, tuple[object, float, float]] = {}  # page index → (sheet side, x shift, y shift)
 
     def _form(self, index: int):
+        """The Form XObject drawing page ``index`` (None for a page with nothing on it): a copy of the
+        page's content stream in the writer, made a form with the page's box and resources."""
         if index not in self.forms:
             page = self.reader.pages[index]
             contents = page.get("/Contents")
-            parts = contents.get_object() if contents is not None else []
-            if not isinstance(parts, ArrayObject):
-                parts = [parts]
-            data = b"\n".join(part.get_object().get_data() for part in parts)
-            form = DecodedStreamObject()
-            form.set_data(data)
+            if contents is None:
+                return None
+            parts = contents.get_object()
+            parts = list(parts) if isinstance(parts, ArrayObject) else [contents]
+            form = parts[0].get_object().clone(self.writer, force_duplicate=True)
+            if len(parts) > 1:
+                form.set_data(b"\n".join(part.get_object().get_data() for part in parts))
             box = page.mediabox
             form.update({
                 NameObject("/Type"): NameObject("/XObject"),
@@ -144,7 +154,7 @@ class _Sheets:
                 NameObject("/Resources"): (page["/Resources"].get_object().clone(self.writer)
                                            if "/Resources" in page else DictionaryObject()),
             })
-            self.forms[index] = self.writer._add_object(form.flate_encode())
+            self.forms[index] = form.indirect_reference
         return self.forms[index]
 
     def side(self, width: float, height: float, placements: list[tuple[Slot, float, float]]) -> None:
@@ -156,15 +166,18 @@ class _Sheets:
             if slot is None:
                 continue
             box = self.reader.pages[slot].mediabox
-            name = f"/P{slot}"
-            names[NameObject(name)] = self._form(slot)
             dx, dy = x - float(box.left), y - float(box.bottom)
             self.placed[slot] = (sheet, dx, dy)
+            form = self._form(slot)
+            if form is None:
+                continue
+            name = f"/P{slot}"
+            names[NameObject(name)] = form
             ops.append(f"q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q")
         sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
         content = DecodedStreamObject()
         content.set_data("\n".join(ops).encode("ascii"))
-        sheet[NameObject("/Contents")] = self.writer._add_object(content)
+        sheet.replace_contents(ArrayObject([content]))
 
     def pdf(self, what: str) -> bytes:
         """The imposed file, with the original's language, metadata, bookmarks and tags (links are dropped)."""
@@ -174,28 +187,30 @@ class _Sheets:
         return out.getvalue()
 
 
-def booklet(pdf: bytes, binding: str = "left") -> bytes:
+def booklet(pdf: bytes, binding: str = "left", back_cover: bool = False) -> bytes:
     """Saddle-stitch imposition: two pages per sheet side, sheet twice the page's width.
 
     ``binding="right"`` mirrors every sheet side for right-to-left editions (Arabic): page 1 then
-    sits left of the fold on the first sheet's outer side, and the pages run leftwards."""
+    sits left of the fold on the first sheet's outer side, and the pages run leftwards. With
+    ``back_cover`` the last page is the back cover: blank pages the sheets need go before it."""
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 1, BOOKLET_SHEETS)
     x0, y0 = sheet_w / 2 - width, (sheet_h - height) / 2  # the fold is the sheet's centre line
     sheets = _Sheets(reader)
-    for left, right in (mirrored(p, binding) for p in saddle_order(len(reader.pages))):
+    for left, right in (mirrored(p, binding) for p in saddle_order(len(reader.pages), back_cover)):
         sheets.side(sheet_w, sheet_h, [(left, x0, y0), (right, x0 + width, y0)])
     return sheets.pdf("booklet")
 
 
-def zine(pdf: bytes, binding: str = "left") -> bytes:
+def zine(pdf: bytes, binding: str = "left", back_cover: bool = False) -> bytes:
     """Pocket zine: four pages per sheet side (A6 on A4 portrait), cut across and stacked
-    (``binding="right"`` mirrors each half for right-to-left editions)."""
+    (``binding="right"`` mirrors each half for right-to-left editions; ``back_cover`` as for
+    :func:`booklet`). Eight pages take one A4 sheet, sixteen two."""
     reader, width, height = _pages(pdf)
     sheet_w, sheet_h = _sheet(width, height, 2, 2, ZINE_SHEETS)
     x0, y0 = sheet_w / 2 - width, sheet_h / 2 - height  # fold and cut on the centre lines
     sheets = _Sheets(reader)
-    for top, bottom in zine_order(len(reader.pages)):
+    for top, bottom in zine_order(len(reader.pages), back_cover):
         (top_left, top_right), (bottom_left, bottom_right) = mirrored(top, binding), mirrored(bottom, binding)
         sheets.side(sheet_w, sheet_h, [(top_left, x0, y0 + height), (top_right, x0 + width, y0 + height),
                                        (bottom_left, x0, y0), (bottom_right, x0 + width, y0)])
@@ -278,7 +293,7 @@ def _structure(sheets: _Sheets, source_tree) -> None:
     tree = source_tree.get_object().clone(sheets.writer, ignore_fields=("/Pg", "/Obj", "/Stm"))
     sheets.writer.root_object[NameObject("/StructTreeRoot")] = tree.indirect_reference
     for index, page in enumerate(sheets.reader.pages):
-        if "/StructParents" in page and index in sheets.forms:
+        if "/StructParents" in page and sheets.forms.get(index) is not None:
             sheets.forms[index].get_object()[NameObject("/StructParents")] = NumberObject(page["/StructParents"])
 
     def page_of(element) -> int | None:
@@ -288,7 +303,7 @@ def _structure(sheets: _Sheets, source_tree) -> None:
     def content(kid, index: int | None):
         """A marked-content reference into the Form XObject of page ``index`` (None when it cannot be kept)."""
         mcid = kid if isinstance(kid, int) else kid.get("/MCID")
-        if index is None or index not in sheets.placed or mcid is None:
+        if index is None or sheets.forms.get(index) is None or mcid is None:
             return None
         return DictionaryObject({NameObject("/Type"): NameObject("/MCR"), NameObject("/MCID"): NumberObject(mcid),
                                  NameObject("/Pg"): sheets.placed[index][0].indirect_reference,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -240,3 +241,61 @@ def _load_questions(path: Path, report: LoadReport, errors: list[str]) -> None:
                                     passages=passages, status="reviewed", curated=True))
             report.questions += 1
     db.session.flush()
+
+
+# -- the library's version stamp ----------------------------------------------------------------
+
+CATALOGS = Path(__file__).resolve().parent / "translations"
+
+
+@lru_cache(maxsize=1)
+def _stamp_queries() -> tuple:
+    """The statements :func:`version` runs, built once."""
+    from sqlalchemy import cast
+
+    from .models import QuoteTranslation
+    from .models.library import quote_themes
+
+    # every row as stored (an edit made by hand in the database counts too); dates as the database's own
+    # text (no parsing); each table in the order of its key
+    rows = tuple(select(*[cast(c, db.String) if isinstance(c.type, db.DateTime) else c
+                          for c in table.__table__.columns]).order_by(*table.__table__.primary_key.columns)
+                 for table in (Quote, Question, QuoteTranslation))
+    return rows + (
+        select(Source.id, Source.slug, Source.sha256, Source.title, Source.interviewee, Source.publisher,
+               Source.published, Source.url, Source.meta).order_by(Source.id),
+        select(Theme.id, Theme.name, Theme.description, Theme.position).order_by(Theme.id),
+        select(quote_themes.c.quote_id, quote_themes.c.theme_id).order_by(quote_themes.c.quote_id,
+                                                                           quote_themes.c.theme_id),
+    )
+
+
+def version() -> str:
+    """A stamp of everything printed outputs read from the library, cheap enough to compute for every
+    request: any change to a source, theme, quotation (or its themes), question or translation, or to
+    the glossary, the translated library texts or the message catalogues gives another stamp.
+
+    Rows are hashed as stored, so a change made by any process, or by hand in the database, counts;
+    a source by its text's digest; files by name, size and modification time.
+    """
+    import hashlib
+
+    from flask import current_app
+
+    from .glossary import GLOSSARY_FILE
+
+    h = hashlib.sha256()
+    connection = db.session.connection()  # Core: the statements are built once (_stamp_queries)
+    for query in _stamp_queries():
+        for row in connection.execute(query):
+            h.update(repr(tuple(row)).encode())
+        h.update(b"\0")
+    folder = Path(current_app.config["LIBRARY_DIR"]) / "translations"
+    files = [GLOSSARY_FILE, *sorted(folder.glob("*.yaml")), *sorted(CATALOGS.glob("*/LC_MESSAGES/*.mo"))]
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()

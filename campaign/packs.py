@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import credits, languages, passages, quotes, render as renderer, sources, translations, verbatim
+from . import (credits, languages, library, pack_covers, passages, quotes, render as renderer, sources, translations,
+               verbatim)
 from .db import db
 from .models import Question, Quote, Source, Theme
 from .glossary import Term, load_glossary, runs
@@ -43,7 +44,7 @@ MAX_QUOTES_PER_SECTION = 25
 MAX_PROMPT_CHARS = 900  # longer interviewer turns are left out rather than cut
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = {"kind", "name", "title", "subtitle", "editor", "lang", "size", "imposition", "sections",
-          "session_minutes", "glossary", "prompts", "draft_questions", "drafts", "ground_rules", "further_reading"}
+          "session_minutes", "glossary", "prompts", "draft_questions", "drafts", "ground_rules", "further_reading", "palette", "image", "url"}
 SECTION_FIELDS = {"theme", "quotes", "questions", "note"}
 
 
@@ -78,13 +79,16 @@ class PackSpec:
     ground_rules: tuple[str, ...] = ()
     further_reading: tuple[str, ...] = ()
     name: str | None = None
+    palette: str = ""  # the cover's colours; empty: the brand kit's palette
+    image: int | None = None  # a stored photo for the cover
+    url: str = ""  # the back cover's QR code; empty: the brand kit's address
 
     def as_data(self) -> dict:
         """The pamphlet file form (``kind: reading-pack``), omitting defaults that need not be written."""
         out: dict = {"kind": "reading-pack", "title": self.title}
         defaults = PackSpec(title="", sections=())
         for key in ("subtitle", "editor", "lang", "size", "imposition", "session_minutes", "glossary",
-                    "prompts", "draft_questions", "drafts"):
+                    "prompts", "draft_questions", "drafts", "palette", "image", "url"):
             value = getattr(self, key)
             if value != getattr(defaults, key) or key in ("lang", "size"):
                 out[key] = value
@@ -177,6 +181,7 @@ def validate(data: dict, *, check_library: bool = True) -> PackSpec:
     drafts = _bool(data, "drafts", False)
     ground_rules = _texts(data, "ground_rules", limit=300, most=12)
     further = _texts(data, "further_reading", limit=300, most=12)
+    cover = pack_covers.cover_fields(data)
 
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
@@ -225,14 +230,16 @@ def validate(data: dict, *, check_library: bool = True) -> PackSpec:
         sections.append(SectionSpec(theme=theme, quotes=quote_ids, questions=questions, note=note))
     spec = PackSpec(title=title, subtitle=subtitle, editor=editor, lang=lang, size=size, imposition=imposition,
                     session_minutes=minutes, glossary=glossary, prompts=prompts, draft_questions=draft_questions,
-                    drafts=drafts, ground_rules=ground_rules, further_reading=further, sections=tuple(sections), name=name)
+                    drafts=drafts, ground_rules=ground_rules, further_reading=further, sections=tuple(sections), name=name,
+                    **cover)
     if check_library:
         check_against_library(spec)
     return spec
 
 
 def check_against_library(spec: PackSpec) -> None:
-    """Every theme, quotation and question number the spec names exists (needs an app context)."""
+    """Every theme, quotation, question number, palette and image the spec names exists (needs an app context)."""
+    pack_covers.check(spec)
     themes = {t.id: t for t in db.session.scalars(select(Theme))}
     for i, section in enumerate(spec.sections):
         if section.theme not in themes:
@@ -262,10 +269,7 @@ def pamphlet_key(spec: PackSpec) -> str:
 
 def pamphlet_render(spec: PackSpec) -> bytes:
     """The pamphlets registry's renderer: the pack as the spec asks for it (imposed if it says so)."""
-    from flask import current_app, has_app_context
-
-    cache_dir = current_app.config.get("CACHE_DIR") if has_app_context() else None
-    return build(spec, cache_dir=cache_dir, imposition=spec.imposition)
+    return pamphlet_imposed(spec, spec.imposition)
 
 
 def pamphlet_imposed(spec: PackSpec, imposition: str) -> bytes:
@@ -370,6 +374,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
 
     used: dict[str, list[str]] = {}  # glossary slug -> anchors of its first use in each section
     credited: dict[int, dict] = {}
+    used_sources: dict[int, Source] = {}
     sections = []
     # A pack in Russian or Arabic prints the library's translated texts where they may be used
     # (reviewed, or drafts when allowed and then marked); the rest stays in English, marked so.
@@ -411,6 +416,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         ids, chosen, paragraphs = contents[n - 1]
         for source, numbers, group in passages.excerpts([verified[qid] for qid in ids], paragraphs):
             credited.setdefault(source.id, _source_credit(source, spec.lang))
+            used_sources.setdefault(source.id, source)
             parsed = quotes.parsed(source)
             paras = [parsed.paragraphs[k - 1] for k in numbers]
             prompt = _prompt(parsed, paras[0], source.interviewee) if spec.prompts else None
@@ -506,6 +512,7 @@ def gather(spec: PackSpec, glossary: tuple[Term, ...] | None = None) -> dict:
         "ground_rules": list(spec.ground_rules), "further_reading": list(spec.further_reading),
         "sections": sections, "glossary": entries, "credits": list(credited.values()),
         "quote_count": len(verified), "draft_questions": any(q["draft"] for s in sections for q in s["questions"]),
+        **pack_covers.gather_cover(spec, [(s, credited[i]) for i, s in used_sources.items()], SIZES[spec.size]),
     }
 
 
@@ -520,7 +527,7 @@ def session_plan(minutes: int) -> list[tuple[int, str]]:
 # -- rendering: plain data → PDF bytes ---------------------------------------------------
 
 # Bump when code here changes what a PDF looks like (templates, assets and data are in the key already).
-VERSION = "2"
+VERSION = "3"
 
 
 def pdf_options(context: dict) -> renderer.PdfOptions:
@@ -538,18 +545,20 @@ def render_html(context: dict) -> str:
     return renderer.render_html(TEMPLATE, context, translations=renderer.catalog(context["lang"]))
 
 
+def render_pages(context: dict) -> bytes:
+    """The pack's pages in reading order, filled to whole sheets for ``context["imposition"]``: what is imposed."""
+    return pack_covers.write(TEMPLATE, context, pdf_options(context))
+
+
 def render(context: dict) -> bytes:
-    """Pure: the gathered data in, the pack's PDF bytes out (imposed when ``context["imposition"]`` says so)."""
+    """Pure: the gathered data in, the pack's PDF bytes out (imposed when ``context["imposition"]`` says so,
+    the last sheet's spare pages filled before the back cover). A right-to-left pack is imposed mirrored."""
     from . import impose
 
-    pdf = renderer.write_pdf(render_html(context), options=pdf_options(context))
-    # A right-to-left pack opens on the right: its sheets are imposed mirrored.
+    pdf = render_pages(context)
     binding = "right" if languages.direction(context["lang"]) == "rtl" else "left"
-    if context.get("imposition") == "booklet":
-        return impose.booklet(pdf, binding)
-    if context.get("imposition") == "zine":
-        return impose.zine(pdf, binding)
-    return pdf
+    fold = {"booklet": impose.booklet, "zine": impose.zine}.get(context.get("imposition"))
+    return fold(pdf, binding, back_cover=True) if fold else pdf
 
 
 def render_pack(context: dict) -> bytes:
@@ -557,10 +566,15 @@ def render_pack(context: dict) -> bytes:
     return render({**context, "imposition": "none"})
 
 
-def key(spec: PackSpec, context: dict | None = None) -> str:
-    """The pack's cache key (:func:`campaign.render.cache_key`): templates, gathered data, imposition,
-    assets and code version. ``context`` saves gathering it again."""
-    data = context if context is not None else gather(spec)
+def key(spec: PackSpec, context: dict | None = None, imposition: str | None = None) -> str:
+    """The pack's cache key (:func:`campaign.render.cache_key`), computed without gathering: the spec,
+    the library's version stamp (:func:`campaign.library.version`, which changes with any change to
+    what a pack reads), the brand kit and photo, templates, assets and code version. The imposition
+    is ``imposition``, else the gathered ``context``'s, else the spec's."""
+    if imposition is None:
+        imposition = (context or {}).get("imposition") or spec.imposition
+    data = {"spec": spec.as_data(), "imposition": imposition,
+            "library": library.version(), **pack_covers.key_data(spec)}
     return renderer.cache_key(TEMPLATE, data, {"kind": "reading-pack", "version": VERSION})
 
 
@@ -570,13 +584,14 @@ def build(spec: PackSpec, *, cache_dir=None, imposition: str | None = None) -> b
 
 
 def build_keyed(spec: PackSpec, *, cache_dir=None, imposition: str | None = None) -> tuple[bytes, str]:
-    """:func:`build`, with the cache key of the PDF it returns."""
+    """:func:`build`, with the cache key of the PDF it returns. A cached pack is one key and one file
+    read: the library is read and verified only to make a pack not made since it last changed."""
     imposition = spec.imposition if imposition is None else imposition
     if imposition not in IMPOSITIONS:
         raise PamphletError("imposition", f"{imposition!r} is not one of {', '.join(IMPOSITIONS)}")
     if imposition == "zine" and spec.size != "A6":
         raise PamphletError("imposition", "a pocket zine needs A6 pages (size: A6)")
-    context = {**gather(spec), "imposition": imposition}
-    k = key(spec, context)
-    data, _hit = renderer.cached_bytes(cache_dir, k, lambda: render(context), suffix=".pdf")
+    k = key(spec, imposition=imposition)
+    data, _hit = renderer.cached_bytes(cache_dir, k, lambda: render({**gather(spec), "imposition": imposition}),
+                                       suffix=".pdf")
     return data, k

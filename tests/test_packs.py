@@ -183,8 +183,8 @@ def test_full_pack_contents_match_every_section(full):
 
 def test_every_page_after_the_cover_prints_its_number(three):
     texts = page_texts(three)
-    assert footer_number(texts[0]) is None  # the cover has none
-    assert [footer_number(t) for t in texts[1:]] == list(range(2, len(texts) + 1))
+    assert footer_number(texts[0]) is None and footer_number(texts[-1]) is None  # nor has the back cover
+    assert [footer_number(t) for t in texts[1:-1]] == list(range(2, len(texts)))
 
 
 def test_running_heads(three):
@@ -245,10 +245,11 @@ def test_every_excerpt_is_printed_with_its_speaker_and_source(pack_app, three):
                 if "[" not in piece:
                     assert flat(piece.replace("’", "'")) in text.replace("’", "'"), quote.id
     excerpts = sum(len(s["excerpts"]) for s in context["sections"])
+    # each excerpt, and the call to action the back cover quotes when the brand kit gives no address
     assert sum(text.count(f"— {name}, Interview for Open Left (2016)")
-               for name in ("Leila al-Shami", "Ilya Matveev", "Gabriel Levy")) == excerpts
-    assert ("Leila al-Shami, interviewed by Gabriel Levy and Ilya Matveev — "
-            "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016") in text
+               for name in ("Leila al-Shami", "Ilya Matveev", "Gabriel Levy")) == excerpts + 1
+    assert "Leila al-Shami, interviewed by Gabriel Levy and Ilya Matveev." in text  # the credits, inside
+    assert "Interview for Open Left, 29 November 2016; LeftEast, 16 December 2016" in text  # and on the cover
 
 
 LEFTEAST = "http://www.criticatac.ro/lefteast/interview-with-leila-al-shami-for-open-left/"
@@ -435,7 +436,7 @@ def test_pack_as_booklet(pack_app, three, tmp_path):
     path.write_bytes(imposed)
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (width, height) == (pytest.approx(297 * MM, abs=0.5), pytest.approx(210 * MM, abs=0.5))
-    total = math.ceil(n / 4) * 4
+    total = math.ceil(n / 4) * 4  # the last sheet's spare pages are filled, before the back cover
     for side, page in enumerate(reader.pages):
         halves = []
         for x in (0, width / 2):
@@ -446,10 +447,9 @@ def test_pack_as_booklet(pack_app, three, tmp_path):
         sheet, back = divmod(side, 2)
         expected = ((2 * sheet + 2, total - 2 * sheet - 1) if back else (total - 2 * sheet, 2 * sheet + 1))
         for (number, inked), want in zip(halves, expected):
-            if want > n:
-                assert not inked  # padding
-            elif want == 1:
-                assert number is None and inked  # the cover
+            assert inked  # no blank page
+            if want in (1, total):
+                assert number is None  # the cover and the back cover
             else:
                 assert number == want
 
@@ -641,6 +641,34 @@ def test_builder_unknown_theme_is_a_422(staff):
     response = staff.post("/packs/new", data=MultiDict(fields + [("action", "download")]))
     assert response.status_code == 422
     assert "unknown theme &#39;no-such-theme&#39;" in response.get_data(as_text=True)
+
+
+def test_builder_sets_the_covers_palette_photo_and_address(staff, monkeypatch):
+    import pypdfium2
+    import zxingcpp
+    from campaign import images
+
+    monkeypatch.setattr(images, "choices", lambda: [(7, "Rooftops at dusk — Amal Hussein")])
+    html = staff.get("/packs/new").get_data(as_text=True)
+    assert '<select id="palette" name="palette"' in html and '<option value="night">' in html
+    assert '<option value="7">Rooftops at dusk — Amal Hussein</option>' in html and 'name="url"' in html
+    fields = [(k, v) for k, v in only_theme(builder_form(staff), 0) if k not in ("palette", "image", "url")]
+    url = "https://reading.example.org/aleppo"
+    pdf = staff.post("/packs/new", data=MultiDict(fields + [("palette", "night"), ("url", url),
+                                                            ("action", "download")])).data
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        cover = document[0].render(scale=1).to_pil().convert("RGB")
+        back = document[len(document) - 1].render(scale=6 / MM).to_pil().convert("L")
+    finally:
+        document.close()
+    assert cover.getpixel((1, 1)) == (0x14, 0x19, 0x2b)  # the night palette
+    assert [code.text for code in zxingcpp.read_barcodes(back)] == [url]
+    bad = staff.post("/packs/new", data=MultiDict(fields + [("url", "not a web address"), ("action", "download")]))
+    assert bad.status_code == 422
+    assert 'data-field="url"' in bad.get_data(as_text=True) or "must be a single web address" in bad.get_data(as_text=True)
+    missing = staff.post("/packs/new", data=MultiDict(fields + [("image", "99"), ("action", "download")]))
+    assert missing.status_code == 422 and "there is no stored image 99" in missing.get_data(as_text=True)
 
 
 def test_builder_zine_needs_a6(staff):

@@ -85,8 +85,11 @@ def pack_pdfs(app):
     with app.app_context():
         spec = packs.validate(PACK)
         pocket = packs.validate({**PACK, "size": "A6"})
-        return {"pack": packs.build(spec), "booklet": packs.build(spec, imposition="booklet"),
-                "zine": packs.build(pocket, imposition="zine"), "pocket": packs.build(pocket)}
+        # what each imposition folds: the pages in reading order, the last sheet's spare pages filled
+        pages = {name: packs.render_pages({**packs.gather(which), "imposition": imposition})
+                 for name, which, imposition in (("pack", spec, "booklet"), ("pocket", pocket, "zine"))}
+        return {**pages, "booklet": packs.build(spec, imposition="booklet"),
+                "zine": packs.build(pocket, imposition="zine")}
 
 
 def test_packs_and_their_booklet_and_zine_are_tagged(pack_pdfs):

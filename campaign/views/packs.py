@@ -8,15 +8,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import (BooleanField, FieldList, Form as SubForm, FormField, HiddenField, IntegerField, SelectField,
-                     StringField, TextAreaField)
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from flask_login import current_user
 
-from .. import audit, authz, glossary, impose, languages, pamphlet_store, packs, render, themes
-from ..forms import Form, MultiCheckboxField
+from .. import audit, authz, glossary, impose, pamphlet_store, packs, render, themes
+from ..forms import Form
+from ..forms.packs import PackForm, options
 from ..db import db
 from ..models import Question, Theme
 from ..build_plan import Plan, render_cached
@@ -30,103 +29,13 @@ PREVIEW_WIDTH = 260
 FIELD_PATH = re.compile(r"sections\[(\d+)\]\.(\w+)")
 
 
-def options(pairs) -> list[SelectChoice]:
-    """Select choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-
-class SectionForm(SubForm):
-    """One theme of the pack: whether it is in, where, which excerpts and which questions."""
-
-    include = BooleanField(_l("Include"))
-    theme = HiddenField()
-    order = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=99)])
-    # The library check (packs.validate) names unknown ids and numbers more clearly than WTForms would.
-    quotes = MultiCheckboxField(_l("Excerpts"), validate_choice=False)
-    questions = MultiCheckboxField(_l("Questions"), coerce=int, validate_choice=False)
-    note = TextAreaField(_l("Introduction (ours; empty: the theme's description)"), validators=[Length(max=600)])
-
-
-class PackForm(Form):
-    """The whole pack: texts, language, format, print options and its sections."""
-
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
-    subtitle = StringField(_l("Subtitle"), validators=[Length(max=200)])
-    editor = StringField(_l("Edited by (optional)"), validators=[Length(max=120)])
-    lang = SelectField(_l("Language of the pack"), choices=options(languages.choices()),
-                       default="en")
-    size = SelectField(_l("Page size"), choices=options([("A5", _l("A5 (booklet from A4 sheets)")), ("A4", "A4"),
-                                                  ("Letter", "US Letter"), ("A6", _l("A6 (pocket zine)"))]),
-                       default="A5")
-    imposition = SelectField(_l("Print as"), choices=options([
-        ("none", _l("Pages in reading order")),
-        ("booklet", _l("Booklet: two pages per sheet side, fold and staple")),
-        ("zine", _l("Pocket zine: four A6 pages per A4 side, cut, fold and staple"))]), default="none")
-    session_minutes = IntegerField(_l("Meeting length (minutes)"), default=90,
-                                   validators=[DataRequired(), NumberRange(min=30, max=240)])
-    glossary = SelectField(_l("Glossary"), choices=options([("used", _l("Terms used in the pack")),
-                                                    ("all", _l("Every term")), ("none", _l("No glossary"))]),
-                           default="used")
-    prompts = BooleanField(_l("Show the interviewer's question before each answer"), default=True)
-    draft_questions = BooleanField(_l("Allow questions not yet reviewed (marked as drafts)"))
-    drafts = BooleanField(_l("Russian or Arabic pack: allow draft translations (printed with the mark “draft translation”)"))
-    sections = FieldList(FormField(SectionForm))
-    name = StringField(_l("Save as pamphlet named"), validators=[
-        Optional(), Length(max=80), Regexp(packs.SLUG.pattern + "$", message=_l("Use lower-case letters, digits and hyphens."))])
-    replace = BooleanField(_l("Replace a pamphlet of that name"))
-
-    def included(self) -> list:
-        """The chosen sections, in the chosen order (ties keep the page's order)."""
-        chosen = [entry for entry in self.sections if entry.form.include.data]
-        return sorted(chosen, key=lambda e: (e.form.order.data or 99, self.sections.entries.index(e)))
-
-    def validate_sections(self, field):
-        """At least one theme; every chosen theme with an excerpt and three to six questions."""
-        chosen = self.included()
-        if not chosen:
-            raise ValidationError(_("Choose at least one theme."))
-        for entry in chosen:
-            if not entry.form.quotes.data:
-                entry.form.quotes.errors = list(entry.form.quotes.errors) + [
-                    _("Choose at least one excerpt for this theme.")]
-            count = len(entry.form.questions.data or [])
-            if not packs.MIN_QUESTIONS <= count <= packs.MAX_QUESTIONS:
-                entry.form.questions.errors = list(entry.form.questions.errors) + [
-                    _("Choose %(low)d to %(high)d questions.", low=packs.MIN_QUESTIONS, high=packs.MAX_QUESTIONS)]
-        if any(e.form.quotes.errors or e.form.questions.errors for e in chosen):
-            raise ValidationError(_("Some themes need attention (see below)."))
-
-    def validate_imposition(self, field):
-        """A pocket zine is made of A6 pages; a booklet of anything larger."""
-        if field.data == "zine" and self.size.data != "A6":
-            raise ValidationError(_("A pocket zine needs A6 pages: choose page size A6."))
-        if field.data == "booklet" and self.size.data == "A6":
-            raise ValidationError(_("A6 pages print as a pocket zine, not a booklet."))
-
-    def to_data(self) -> dict:
-        """The pamphlet data this form describes (validated again by ``packs.validate``)."""
-        data = {"kind": "reading-pack", "title": self.title.data or "", "subtitle": self.subtitle.data or "",
-                "editor": self.editor.data or "", "lang": self.lang.data, "size": self.size.data,
-                "imposition": self.imposition.data, "session_minutes": self.session_minutes.data,
-                "glossary": self.glossary.data, "prompts": bool(self.prompts.data),
-                "draft_questions": bool(self.draft_questions.data), "drafts": bool(self.drafts.data),
-                "sections": []}
-        for entry in self.included():
-            section = {"theme": entry.form.theme.data, "quotes": list(entry.form.quotes.data or []),
-                       "questions": sorted(entry.form.questions.data or [])}
-            if (entry.form.note.data or "").strip():
-                section["note"] = entry.form.note.data
-            data["sections"].append(section)
-        return data
-
-
 def _fill(form: PackForm, library: list[dict]) -> None:
     """Section entries with their excerpts and questions as choices: as posted, or one per theme.
 
     A posted entry keeps the theme it names (so a theme added meanwhile cannot shift the choices);
     a theme the library does not know is reported by the pack's validation.
     """
+    form.set_cover_choices()
     by_theme = {item["theme"].id: item for item in library}
     if not form.sections.entries:
         for item in library:
@@ -158,6 +67,8 @@ def _defaults(form: PackForm, library: list[dict], spec: packs.PackSpec | None =
         for key in ("title", "subtitle", "editor", "lang", "size", "imposition", "session_minutes", "glossary",
                     "prompts", "draft_questions", "drafts"):
             getattr(form, key).data = getattr(spec, key)
+        form.palette.data, form.url.data = spec.palette, spec.url
+        form.image.data = str(spec.image) if spec.image else ""
         form.name.data = spec.name or ""
 
 
@@ -204,7 +115,7 @@ def _build(spec: packs.PackSpec, imposition: str = "none") -> bytes:
 def _download(spec: packs.PackSpec, imposition: str):
     """The PDF at once when the render cache holds it; otherwise a build job (its page, or the file if it is done)."""
     name = _download_name(spec, imposition)
-    key = packs.key(spec, {**packs.gather(spec), "imposition": imposition})
+    key = packs.key(spec, imposition=imposition)  # from the spec and the library's stamp: no gathering
     if render_cached(current_app.config.get("CACHE_DIR"), key, ".pdf"):
         return Response(_build(spec, imposition), mimetype="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -314,7 +225,7 @@ def preview():
         except (PamphletError, render.RenderError) as exc:
             _render_failed(form, exc)
     errors = [str(e) for e in form.sections.errors]
-    for name in ("title", "subtitle", "editor", "imposition", "session_minutes", "name"):
+    for name in ("title", "subtitle", "editor", "imposition", "session_minutes", "palette", "image", "url", "name"):
         errors += [f"{getattr(form, name).label.text}: {e}" for e in getattr(form, name).errors]
     for entry in form.included():
         for f in (entry.form.quotes, entry.form.questions, entry.form.note):
@@ -351,7 +262,7 @@ class SendBackForm(Form):
     note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=1000)])
 
 
-def _theme_choices() -> list[SelectChoice]:
+def _theme_choices() -> list:
     return options((t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position)))
 
 
