@@ -154,7 +154,8 @@ def pdf_options(spec, data: dict) -> renderer.PdfOptions:
     author = spec.contact or (data.get("brand") or {}).get("name") or DEFAULT_AUTHOR
     return renderer.PdfOptions(title=title, author=author, subject=subject,
                                lang=spec.lang, keywords=tuple(keywords), tagged=True,
-                               crop_marks=spec.bleed, cuts=(0.5,) if DESIGNS[spec.design].two_up else ())
+                               crop_marks=spec.bleed, cuts=(0.5,) if DESIGNS[spec.design].two_up else (),
+                               variant="pdf/x-4" if spec.pdf_x else "")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ LIMITS = {"headline": 140, "intro": 900, "call_to_action": 400, "qr_url": 400, "
           "contact": 160, "title": 200}
 FIELDS = ("kind", "design", "size", "orientation", "quotes", "title", "headline", "intro", "call_to_action",
           "qr_url", "qr_label", "contact", "bleed", "lang", "quotations", "drafts", "palette", "image", "group",
-          "highlight")
+          "highlight", "pdf_x")
 BLOCK_FIELDS = {"headline": "headline", "intro": "intro", "call_to_action": "call_to_action", "qr": "qr_label",
                 "contact": "contact", "group": "group"}
 
@@ -67,6 +67,7 @@ class LeafletSpec:
     image: int | None = None  # the photo poster's stored image
     group: str = ""          # the study group an event poster announces (its key)
     highlight: str = ""      # "start-end": a phrase of a single quotation set in the accent
+    pdf_x: bool = False      # written as PDF/X-4 for a print shop (with bleed and crop marks)
 
     def as_data(self) -> dict:
         """The pamphlet-file form of this spec (defaults left out, so files stay short)."""
@@ -83,6 +84,8 @@ class LeafletSpec:
             data["quotations"] = self.quotations
         if self.drafts:
             data["drafts"] = True
+        if self.pdf_x:
+            data["pdf_x"] = True
         for name in ("palette", "image", "group", "highlight"):
             if getattr(self, name) not in ("", None):
                 data[name] = getattr(self, name)
@@ -223,6 +226,11 @@ def validate(data: dict) -> LeafletSpec:
     drafts = data.get("drafts", False)
     if not isinstance(drafts, bool):
         raise PamphletError("drafts", "must be true or false")
+    pdf_x = data.get("pdf_x", False)
+    if not isinstance(pdf_x, bool):
+        raise PamphletError("pdf_x", "must be true or false")
+    if pdf_x and not bleed:
+        raise PamphletError("pdf_x", "a print-shop PDF/X has a bleed and crop marks: keep bleed on")
     if problem := translation_problem(ids, lang, quotations, drafts):
         raise PamphletError("quotes", problem)
     d = DESIGNS[design]
@@ -231,7 +239,7 @@ def validate(data: dict) -> LeafletSpec:
         texts["qr_url"] = signup_url(extra["group"])
     extra["highlight"] = _highlight(d, data.get("highlight"), ids, lang, quotations, drafts)
     return LeafletSpec(design=design, size=size, orientation=orientation, quotes=tuple(ids), bleed=bleed,
-                       lang=lang, quotations=quotations, drafts=drafts, **texts, **extra)
+                       lang=lang, quotations=quotations, drafts=drafts, pdf_x=pdf_x, **texts, **extra)
 
 
 def _palette(data: dict) -> str:

@@ -224,3 +224,29 @@ def test_pack_cover_has_human_dates_a_title_without_a_lone_last_word_and_curly_a
     assert "\u2019s war" in title[0] and len(title[-1].split()) >= 2, title
     body = " ".join(_text(pdf, "-raw").split())
     assert "weren\u2019t outraged" in body and "weren't" not in body  # the passages too
+
+
+def test_print_shop_pdf_x4_keeps_its_boxes_marks_and_output_intent(app):
+    pdf = _leaflet(app, design="poster", size="A4", quotes=["open-air-prison"], pdf_x=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    root, info = reader.trailer["/Root"], reader.trailer["/Info"]
+    assert info["/Trapped"] == "/False"
+    assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in root["/Metadata"].get_object().get_data()
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX", intent
+    page = reader.pages[0]
+    assert _box(page, "trimbox") == [0, 0, 210, 297] and _box(page, "bleedbox") == [-3, -3, 213, 300]
+    assert "so they are effectively in an open-air prison" in _text(pdf).lower().replace("\n", " ")
+    plain = _leaflet(app, design="poster", size="A4", quotes=["open-air-prison"])
+    assert b"GTS_PDFX" not in plain
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"pdf_x": "yes"}, "pdf_x: must be true or false"),
+    ({"pdf_x": True, "bleed": False}, "pdf_x: a print-shop PDF/X has a bleed and crop marks"),
+])
+def test_print_shop_pdf_x_is_refused_naming_the_field(app, data, message):
+    from campaign.pamphlets import PamphletError
+
+    with app.app_context(), pytest.raises(PamphletError, match=re.escape(message)):
+        leaflets.validate({"design": "poster", "size": "A4", "quotes": ["open-air-prison"], **data})

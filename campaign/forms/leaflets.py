@@ -53,6 +53,7 @@ class LeafletForm(Form):
     qr_label = StringField(_l("Words beside the QR code"), validators=[Optional(), Length(max=leaflets.LIMITS["qr_label"])])
     contact = StringField(_l("Issued by / contact line"), validators=[Optional(), Length(max=leaflets.LIMITS["contact"])])
     bleed = BooleanField(_l("Copy-shop print: 3 mm bleed and crop marks"), default=True)
+    pdf_x = BooleanField(_l("Print-shop file: PDF/X-4"), default=False)
     lang = SelectField(_l("Language of your texts"), choices=[SelectChoice(c, n) for c, n in languages.choices()],
                        default="en")
     quotations = SelectField(_l("Quotations in a Russian or Arabic leaflet"),
@@ -120,7 +121,7 @@ class LeafletForm(Form):
                 "headline": self.headline.data or "", "intro": self.intro.data or "",
                 "call_to_action": self.call_to_action.data or "", "qr_url": self.target_url(),
                 "qr_label": self.qr_label.data or "", "contact": self.contact.data or "",
-                "bleed": bool(self.bleed.data), "lang": self.lang.data,
+                "bleed": bool(self.bleed.data), "pdf_x": bool(self.pdf_x.data), "lang": self.lang.data,
                 "quotations": self.quotations.data if self.lang.data != "en" else "translated",
                 "drafts": bool(self.drafts.data), "palette": self.palette.data or "",
                 "image": self.image.data or None, "group": self.group.data or "",

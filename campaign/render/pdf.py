@@ -26,6 +26,8 @@ class PdfOptions:
     # marks at these fractions of the trim width (0.5: a sheet cut in half).
     crop_marks: bool = False
     cuts: tuple[float, ...] = ()
+    # A PDF variant WeasyPrint writes instead of tagged PDF/UA-1, e.g. "pdf/x-4" for print shops.
+    variant: str = ""
 
 
 def _defang(document: HTML) -> None:
@@ -50,7 +52,10 @@ def layout(html: str, *, generated: dict[str, tuple[bytes, str]] | None = None,
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher)
     _defang(document)
     stylesheets = [CSS(string=css, base_url=ASSET_BASE, url_fetcher=fetcher) for css in options.stylesheets]
-    rendered = document.render(stylesheets=stylesheets, pdf_tags=options.tagged)
+    # PDF/X carries an output intent: the sRGB profile WeasyPrint ships (PDF/X-4 allows an RGB
+    # intent; the print shop converts to its press's CMYK).
+    intent = "srgb" if options.variant.startswith("pdf/x") else None
+    rendered = document.render(stylesheets=stylesheets, pdf_tags=options.tagged, output_intent=intent)
     meta = rendered.metadata
     meta.attachments = []
     if options.title:
@@ -85,10 +90,12 @@ def page_box(page):
 
 
 def document_pdf(document, options: PdfOptions = PdfOptions()) -> bytes:
-    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off), with crop
+    """Write a laid-out Document as PDF (tagged PDF/UA-1 unless ``options.tagged`` is off or another
+    ``options.variant`` is asked for), with crop
     marks in a slug around the bleed when ``options.crop_marks`` is on."""
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1" if options.tagged else None,
+    pdf = document.write_pdf(pdf_variant=options.variant or ("pdf/ua-1" if options.tagged else None),
                              pdf_tags=options.tagged, uncompressed_pdf=False, custom_metadata=False,
+                             output_intent="srgb" if options.variant.startswith("pdf/x") else None,
                              attachments=[])
     return add_marks(pdf, options.cuts) if options.crop_marks else pdf
 

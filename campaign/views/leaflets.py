@@ -71,6 +71,8 @@ def params(spec: leaflets.LeafletSpec) -> dict:
         data["bleed"] = "y"
     if data.pop("drafts", False):
         data["drafts"] = "y"
+    if data.pop("pdf_x", False):
+        data["pdf_x"] = "y"
     return data
 
 
