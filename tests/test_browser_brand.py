@@ -3,9 +3,12 @@ drawing a rectangle over a face on the preview; the pages show what was stored."
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+import pypdfium2 as pdfium
 from PIL import Image, ImageStat
+from pypdf import PdfReader
 
 from campaign import brand, images
 from campaign.db import db
@@ -127,6 +130,28 @@ def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, se
     page.screenshot(path=str(SHOTS / "photos.png"), full_page=True)
     page.goto("/brand")
     page.screenshot(path=str(SHOTS / "brand.png"), full_page=True)
+
+    # A photo poster in the campaign's colours, with the logo, the campaign's name and the photo's credit.
+    page.goto("/leaflets/new")
+    page.check("#design-photo-poster")
+    page.select_option("#size", "A4")
+    page.select_option("#image", str(record_id))
+    page.select_option("#palette", "brand")  # the brand kit's colours are on offer
+    page.fill("#q", "open-air prison")
+    page.check("#pick-open-air-prison")
+    page.wait_for_function("() => { const img = document.querySelector('#preview-pages img');"
+                           " return img && img.complete && img.naturalWidth > 0; }", timeout=60000)
+    with page.expect_download() as download:
+        page.click("button[name='action'][value='download']")
+    pdf = Path(download.value.path()).read_bytes()
+    poster = PdfReader(io.BytesIO(pdf)).pages[0]
+    text = " ".join(poster.extract_text().split())
+    assert "ALEPPO SOLIDARITY" in text.upper() and "Ana K." in text and "CC BY-SA 4.0" in text, text
+    assert len(poster.images) >= 2  # the photo and the logo
+    picture = pdfium.PdfDocument(pdf)[0].render(scale=30 / 72).to_pil().convert("RGB")
+    colours = {colour for _count, colour in picture.getcolors(picture.width * picture.height)}
+    assert (0x14, 0x19, 0x2b) in colours  # the brand's first colour is the poster's ground
+    assert (242, 182, 60) in colours or (0xf2, 0xb6, 0x3c) in colours  # the logo / the brand's second colour
     assert_same_origin(page, live_server)
     assert not problems, problems
 
