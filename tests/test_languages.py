@@ -156,10 +156,15 @@ def test_arabic_pack_is_imposed_for_right_side_binding(app):
         imposed = packs.build(spec, imposition="booklet")
     first_side = pdftotext(imposed, "-bbox", "-f", "1", "-l", "1")
     width = float(re.search(r'<page width="([\d.]+)"', first_side).group(1))
-    xs = [float(x) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', first_side)
-          if w == "Aleppo"]
-    # the cover (page 1, with the title) sits left of the fold on the outer side, the last page right of it
-    assert xs and max(xs) < width / 2, (xs, width)
+    words = [(float(y1) - float(y0), float(x)) for x, y0, y1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)</word>', first_side)
+        if w == "Aleppo"]
+    # the cover (page 1, the title set largest) sits left of the fold on the outer side, the back cover
+    # (which names the pack again, smaller) right of it
+    assert words, first_side[:2000]
+    height, x = max(words)
+    assert x < width / 2, (words, width)
+    assert any(x > width / 2 for _h, x in words), words
 
 
 def test_confirmation_email_is_translated_with_local_dates(make_app, gconfig):  # noqa: F811
