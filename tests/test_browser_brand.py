@@ -16,7 +16,6 @@ from campaign.models import ImageRecord
 from tests.conftest import assert_same_origin
 
 pytestmark = pytest.mark.browser
-SHOTS = __import__("pathlib").Path("/tmp/brandwork")
 
 
 def _watch_console(page) -> list[str]:
@@ -50,7 +49,7 @@ def _loaded(page, selector: str) -> bool:
     return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
 
 
-def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, served_app):
+def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, served_app, tmp_path):
     page = staff_page
     problems = _watch_console(page)
 
@@ -127,9 +126,9 @@ def test_an_admin_sets_the_brand_and_uploads_a_photo(staff_page, live_server, se
     face, edge = stored.crop((170, 120, 430, 280)), stored.crop((0, 0, 120, 80))
     assert ImageStat.Stat(face).stddev[0] < 25 < ImageStat.Stat(edge).stddev[0]
 
-    page.screenshot(path=str(SHOTS / "photos.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "photos.png"), full_page=True)
     page.goto("/brand")
-    page.screenshot(path=str(SHOTS / "brand.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "brand.png"), full_page=True)
 
     # A photo poster in the campaign's colours, with the logo, the campaign's name and the photo's credit.
     page.goto("/leaflets/new")
