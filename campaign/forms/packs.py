@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .. import brand, images, languages, packs, palettes
+from ..db import db
+from ..models import Theme
 from . import Form, MultiCheckboxField
 
 
@@ -114,3 +116,15 @@ class PackForm(Form):
                 section["note"] = entry.form.note.data
             data["sections"].append(section)
         return data
+
+
+class QuestionForm(Form):
+    """A discussion question we write for one theme."""
+
+    theme = SelectField(_l("Theme"), validators=[DataRequired()])
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(min=10, max=400)])
+
+    def validate_theme(self, field):
+        """The theme must exist."""
+        if db.session.get(Theme, field.data) is None:
+            raise ValidationError(_("Unknown theme."))

@@ -6,16 +6,15 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
 
 from flask_login import current_user
 
 from .. import audit, authz, glossary, impose, pamphlet_store, packs, render, themes
-from ..forms import Form
-from ..forms.packs import PackForm, options
+from ..forms import ActionForm
+from ..forms.packs import PackForm, QuestionForm, options
+from ..forms.review import SendBackForm
 from ..db import db
 from ..models import Question, Theme
 from ..build_plan import Plan, render_cached
@@ -240,28 +239,6 @@ def _theme_name(theme_id: str) -> str:
 
 # -- the question editor --------------------------------------------------------------------
 
-class QuestionForm(Form):
-    """A discussion question we write for one theme."""
-
-    theme = SelectField(_l("Theme"), validators=[DataRequired()])
-    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(min=10, max=400)])
-
-    def validate_theme(self, field):
-        """The theme must exist."""
-        if db.session.get(Theme, field.data) is None:
-            raise ValidationError(_("Unknown theme."))
-
-
-class ReviewForm(Form):
-    """Mark a question reviewed (a button with its CSRF token)."""
-
-
-class SendBackForm(Form):
-    """Send a draft question back to its author, saying what needs changing."""
-
-    note = TextAreaField(_l("What needs changing"), validators=[DataRequired(), Length(max=1000)])
-
-
 def _theme_choices() -> list:
     return options((t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position)))
 
@@ -270,7 +247,7 @@ def _theme_choices() -> list:
 @authz.public
 def questions():
     """Every theme's discussion questions with their review status."""
-    return render_template("packs/questions.html", library=themes.library_choices(), review=ReviewForm(),
+    return render_template("packs/questions.html", library=themes.library_choices(), review=ActionForm(),
                            send_back=SendBackForm(formdata=None))
 
 
@@ -328,7 +305,7 @@ def question_edit(question_id):
 def question_review(question_id):
     """Mark a question reviewed: from now on packs print it. Its author cannot."""
     question = db.session.get(Question, question_id) or abort(404)
-    form = ReviewForm()
+    form = ActionForm()
     if not form.validate_on_submit():
         abort(400, _("This form arrived without a valid security token, so nothing was changed. "
                      "Reload the page and try again."))
