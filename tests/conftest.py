@@ -6,6 +6,7 @@ SQLite by default; set HANDBILL_TEST_DB to a PostgreSQL URL to run against that 
 from __future__ import annotations
 
 import os
+import contextlib
 import shutil
 import socket
 import socketserver
@@ -89,19 +90,28 @@ def backend(tmp_path_factory):
         yield "sqlite", path
 
 
+@contextlib.contextmanager
+def library_database(backend, folder, prefix: str = "t"):
+    """A private copy of the loaded library's database (a file in ``folder``, or a PostgreSQL database
+    made from the template); yields its URI and drops it afterwards."""
+    kind, where = backend
+    if kind == "sqlite":
+        copy = folder / "handbill.sqlite3"
+        shutil.copyfile(where, copy)
+        yield f"sqlite:///{copy}"
+        return
+    name = f"handbill_{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        yield where.create(name, template=where.template)
+    finally:
+        where.drop(name)
+
+
 @pytest.fixture
 def database_uri(backend, tmp_path):
     """A fresh database holding the loaded library, for one test."""
-    kind, where = backend
-    if kind == "sqlite":
-        copy = tmp_path / "handbill.sqlite3"
-        shutil.copyfile(where, copy)
-        yield f"sqlite:///{copy}"
-    else:
-        name = f"handbill_t_{uuid.uuid4().hex[:10]}"
-        uri = where.create(name, template=where.template)
+    with library_database(backend, tmp_path) as uri:
         yield uri
-        where.drop(name)
 
 
 @pytest.fixture

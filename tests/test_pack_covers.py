@@ -4,9 +4,7 @@ the library."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
-import uuid
 from io import BytesIO
 
 import pypdfium2
@@ -52,27 +50,18 @@ def _load(image_id: int) -> images.StoredImage:
 @pytest.fixture(scope="module")
 def cover_app(backend, tmp_path_factory):
     """An app on a private copy of the loaded library for this module, the brand kit and photo library patched."""
-    from tests.conftest import BASE_CONFIG
+    from tests.conftest import BASE_CONFIG, library_database
 
-    kind, where = backend
     folder = tmp_path_factory.mktemp("covers")
-    if kind == "sqlite":
-        copy = folder / "handbill.sqlite3"
-        shutil.copyfile(where, copy)
-        uri, name = f"sqlite:///{copy}", None
-    else:
-        name = f"handbill_c_{uuid.uuid4().hex[:10]}"
-        uri = where.create(name, template=where.template)
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "CACHE_DIR": str(folder / "cache")})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(brand, "current", lambda: KIT)
-        patch.setattr(images, "load", _load)
-        yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        where.drop(name)
+    with library_database(backend, folder, "c") as uri:
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "CACHE_DIR": str(folder / "cache")})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(brand, "current", lambda: KIT)
+            patch.setattr(images, "load", _load)
+            yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def build(app, data: dict, imposition: str | None = None) -> bytes:

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import subprocess
-import uuid
 from io import BytesIO
 from pathlib import Path
 
@@ -31,24 +29,15 @@ THREE = {"title": "Three themes", "subtitle": "A test pack",
 @pytest.fixture(scope="module")
 def pack_app(backend, tmp_path_factory):
     """An app on a private copy of the loaded library, kept for the whole module (rendering is slow)."""
-    from tests.conftest import BASE_CONFIG
+    from tests.conftest import BASE_CONFIG, library_database
 
-    kind, where = backend
     folder = tmp_path_factory.mktemp("packs")
-    if kind == "sqlite":
-        copy = folder / "handbill.sqlite3"
-        shutil.copyfile(where, copy)
-        uri, name = f"sqlite:///{copy}", None
-    else:
-        name = f"handbill_p_{uuid.uuid4().hex[:10]}"
-        uri = where.create(name, template=where.template)
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "CACHE_DIR": str(folder / "cache")})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        where.drop(name)
+    with library_database(backend, folder, "p") as uri:
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "CACHE_DIR": str(folder / "cache")})
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def build(app, data: dict, imposition: str = "none") -> bytes:
